@@ -1,0 +1,219 @@
+// The bootlab trace format, version 1 — the contract between recorder and analysis.
+// Prose documentation lives in trace/FORMAT.md; this file is the machine-checked half of it.
+// Every record type is defined once here, and its TypeScript type is inferred from the schema,
+// so the recorder cannot write what the analysis would refuse to read.
+import { z } from 'zod';
+
+export const TRACE_SCHEMA = 'bootlab.trace/1';
+
+/** Nanoseconds since the run's monotonic origin (header.origin). Integers; doubles are exact to ~104 days. */
+const ns = z.number().int().nonnegative();
+const ms = z.number().finite();
+const kb = z.number().int().nonnegative();
+
+export const BOOT_STATUSES = ['ok', 'timeout', 'exited', 'vmm_error', 'spawn_error', 'interrupted'] as const;
+export const BootStatus = z.enum(BOOT_STATUSES);
+export type BootStatus = z.infer<typeof BootStatus>;
+
+export const MODES = ['single', 'multi'] as const;
+export const Mode = z.enum(MODES);
+export type Mode = z.infer<typeof Mode>;
+
+export const ImageInfo = z.object({
+  role: z.enum(['kernel', 'initrd', 'drive', 'firmware']),
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ImageInfo = z.infer<typeof ImageInfo>;
+
+export const GuestInfo = z.object({
+  name: z.string().min(1),
+  descriptor_path: z.string().nullable(),
+  /** The descriptor as loaded (after validation), so a trace is self-describing. */
+  descriptor: z.record(z.string(), z.unknown()),
+  images: z.array(ImageInfo),
+});
+export type GuestInfo = z.infer<typeof GuestInfo>;
+
+export const HostInfo = z.object({
+  hostname: z.string(),
+  cpu_model: z.string(),
+  cores: z.number().int().positive(),
+  mem_total_kb: kb,
+  kernel: z.string(),
+  os: z.string(),
+  qemu_binary: z.string(),
+  qemu_version: z.string(),
+  /** The accelerator actually used. */
+  accel: z.enum(['kvm', 'tcg']),
+  /** Why that accelerator: e.g. "kvm_pvm (software nested KVM) loaded: guests fail under it". */
+  accel_reason: z.string(),
+  /** "none" when /dev/kvm is absent; otherwise the loaded KVM module flavour (kvm_intel, kvm_amd, kvm_pvm, …). */
+  kvm_flavour: z.string(),
+});
+export type HostInfo = z.infer<typeof HostInfo>;
+
+export const Plan = z.object({
+  mode: Mode,
+  guests: z.array(z.string()).min(1),
+  /** Single mode: boots per guest (one value). Multi mode: one batch per size (the scaling sweep). */
+  n: z.array(z.number().int().positive()).min(1),
+  /** Launch intervals in ms (multi mode); empty in single mode. */
+  intervals_ms: z.array(z.number().nonnegative()),
+  repeat: z.number().int().positive(),
+  timeout_s: z.number().positive(),
+  keep_alive: z.boolean(),
+  sample_ms: z.number().positive(),
+  profile: z.string(),
+  accel_requested: z.enum(['auto', 'kvm', 'tcg']),
+  memory_floor_kb: kb,
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const HeaderRecord = z.object({
+  type: z.literal('header'),
+  schema: z.literal(TRACE_SCHEMA),
+  run_id: z.string().min(1),
+  /** Wall-clock time of the monotonic origin, ISO 8601. */
+  started_at: z.string(),
+  /** process.hrtime.bigint() at the origin, as a decimal string; every *_ns field is relative to it. */
+  origin: z.string().regex(/^\d+$/),
+  host: HostInfo,
+  bootlab: z.object({ version: z.string(), commit: z.string().nullable() }),
+  guests: z.array(GuestInfo).min(1),
+  plan: Plan,
+  /** The recorder's own command line, for provenance. */
+  argv: z.array(z.string()),
+});
+export type HeaderRecord = z.infer<typeof HeaderRecord>;
+
+export const BootRecord = z.object({
+  type: z.literal('boot'),
+  run_id: z.string(),
+  guest: z.string(),
+  mode: Mode,
+  /** Batch number within the run (0-based); all boots of one multi launch share it. */
+  batch: z.number().int().nonnegative(),
+  /** Repetition of this (guest, n, interval) condition, 0-based. */
+  repetition: z.number().int().nonnegative(),
+  /** Launch interval in ms; null in single mode. */
+  interval_ms: z.number().nonnegative().nullable(),
+  /** Planned batch size (multi) or planned boot count (single). */
+  n: z.number().int().positive(),
+  /** Launch index within the batch (multi) or boot number (single). */
+  index: z.number().int().nonnegative(),
+  keep_alive: z.boolean(),
+  scheduled_ns: ns,
+  /** Ts: taken immediately before the VMM process is spawned. */
+  ts_ns: ns,
+  /** When spawn() returned. */
+  spawned_ns: ns,
+  /** First byte of console output (firmware or kernel, whichever prints first); null if none. */
+  first_output_ns: ns.nullable(),
+  /** Te: the ready regex first matched the console; null unless status is ok. */
+  te_ns: ns.nullable(),
+  /** First-match times of the descriptor's named markers; absent markers are omitted. */
+  markers: z.record(z.string(), ns),
+  /** When the recorder stopped watching this instance (killed, exited, timed out). */
+  end_ns: ns,
+  /** ΔT = Te − Ts in ms; null unless status is ok. */
+  dt_ms: ms.nonnegative().nullable(),
+  /** Ts − scheduled, ms. */
+  launch_lag_ms: ms,
+  /** spawned − Ts, ms: what spawning the VMM cost the recorder. */
+  spawn_ms: ms.nonnegative(),
+  status: BootStatus,
+  exit_code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  /** VMM message (vmm_error), spawn error, or timeout reason. */
+  error: z.string().nullable(),
+  /** Last ~2 KB of console, kept for every status except ok. */
+  console_tail: z.string().nullable(),
+  /** Instances of this run alive at Ts (not counting this one). */
+  running_at_launch: z.number().int().nonnegative(),
+  pid: z.number().int().nullable(),
+  argv: z.array(z.string()).min(1),
+  /** utime+stime of the VMM process at Te, ms (from /proc/PID/stat). */
+  cpu_ms_at_te: ms.nonnegative().nullable(),
+  rss_kb_at_te: kb.nullable(),
+  /** The same, last read before the instance was stopped (or last sampled, if it exited by itself). */
+  cpu_ms_end: ms.nonnegative().nullable(),
+  rss_kb_end: kb.nullable(),
+});
+export type BootRecord = z.infer<typeof BootRecord>;
+
+export const SampleRecord = z.object({
+  type: z.literal('sample'),
+  t_ns: ns,
+  /** Instances alive (spawned, not yet exited). */
+  running: z.number().int().nonnegative(),
+  /** Instances alive whose ready line has not been seen. */
+  booting: z.number().int().nonnegative(),
+  mem_total_kb: kb,
+  mem_available_kb: kb,
+  /** Sum of the latest PSS known per running instance (smaps_rollup, read round-robin); null if none known. */
+  pss_kb_sum: kb.nullable(),
+  /** How many running instances have a PSS reading, and the oldest reading's age. */
+  pss_known: z.number().int().nonnegative(),
+  pss_oldest_ms: ms.nonnegative().nullable(),
+  /** Sum of RSS over running instances (statm), read every tick. */
+  rss_kb_sum: kb,
+  load1: z.number().nonnegative(),
+  /** Wall time this sample took to collect, ms: the sampler's own cost. */
+  sampler_cost_ms: ms.nonnegative(),
+});
+export type SampleRecord = z.infer<typeof SampleRecord>;
+
+export const BatchRecord = z.object({
+  type: z.literal('batch'),
+  batch: z.number().int().nonnegative(),
+  guest: z.string(),
+  mode: Mode,
+  interval_ms: z.number().nonnegative().nullable(),
+  n: z.number().int().positive(),
+  repetition: z.number().int().nonnegative(),
+  keep_alive: z.boolean(),
+  start_ns: ns,
+  end_ns: ns,
+  launched: z.number().int().nonnegative(),
+  /** Why the batch launched fewer than n: "memory_guard", "interrupted"; null when complete. */
+  stopped_by: z.enum(['memory_guard', 'interrupted']).nullable(),
+});
+export type BatchRecord = z.infer<typeof BatchRecord>;
+
+export const EventRecord = z.object({
+  type: z.literal('event'),
+  t_ns: ns,
+  kind: z.enum(['memory_guard', 'warning', 'signal']),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type EventRecord = z.infer<typeof EventRecord>;
+
+export const END_STATUSES = ['complete', 'interrupted', 'guarded', 'failed'] as const;
+export const EndRecord = z.object({
+  type: z.literal('end'),
+  t_ns: ns,
+  ended_at: z.string(),
+  status: z.enum(END_STATUSES),
+  reason: z.string().nullable(),
+  boots: z.number().int().nonnegative(),
+  counts: z.record(BootStatus, z.number().int().nonnegative()),
+  samples: z.number().int().nonnegative(),
+  /** Mean and max of sampler_cost_ms over the run. */
+  sampler_cost_ms_mean: ms.nonnegative().nullable(),
+  sampler_cost_ms_max: ms.nonnegative().nullable(),
+});
+export type EndRecord = z.infer<typeof EndRecord>;
+
+export const TraceRecord = z.discriminatedUnion('type', [
+  HeaderRecord,
+  BootRecord,
+  SampleRecord,
+  BatchRecord,
+  EventRecord,
+  EndRecord,
+]);
+export type TraceRecord = z.infer<typeof TraceRecord>;
+export type RecordType = TraceRecord['type'];
