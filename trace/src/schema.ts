@@ -68,6 +68,11 @@ export const Plan = z.object({
   profile: z.string(),
   accel_requested: z.enum(['auto', 'kvm', 'tcg']),
   memory_floor_kb: kb,
+  /** Command prefix every VMM is started under (e.g. setpriv --pdeathsig KILL --); boot argv excludes it. */
+  launcher: z.array(z.string()),
+  /** Overrides applied to every guest from the command line (machine, firmware), or null. */
+  machine_override: z.enum(['pc', 'q35', 'microvm']).nullable(),
+  firmware_override: z.string().nullable(),
 });
 export type Plan = z.infer<typeof Plan>;
 

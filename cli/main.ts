@@ -1,0 +1,56 @@
+// The `bootlab` command: the recorder's and the analysis's commands on one program, plus `demo`.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerRecorderCommands } from '@bootlab/recorder';
+import { registerDemoCommand } from './demo.ts';
+
+/** Errors that are the user's input or machine, reported as one line; anything else is a bug and keeps its stack. */
+const USER_ERRORS = new Set([
+  'DescriptorError',
+  'HostError',
+  'TraceWriterError',
+  'QemuArgsError',
+  'GuestBuildError',
+  'TraceFormatError',
+  'InvalidArgumentError',
+  'UserError',
+]);
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('bootlab')
+    .description('Measure how fast VMs boot, alone and many at once, and classify the guests.')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRecorderCommands(program);
+  const { registerAnalysisCommands } = await import('@bootlab/analysis/cli');
+  registerAnalysisCommands(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    const program = await buildProgram();
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed its message (or help/version, exit code 0)
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const e = err as Error;
+    if (USER_ERRORS.has(e.name) || /^(--|-[a-z])/.test(e.message)) {
+      process.stderr.write(`bootlab: error: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`bootlab: internal error: ${e.stack ?? e.message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,28 @@
+/* The application. It is linked into the same image as the library OS and uses it only through
+ * kernel/uk.h. Its ready line carries values that only working drivers can produce: the MAC read
+ * from virtio-net's config space and bytes that came back through virtio-rng's virtqueue. */
+#include "../kernel/uk.h"
+#include "arp.h"
+
+int main(void)
+{
+    uint8_t mac[UK_MAC_LEN];
+    uint8_t rnd[8];
+    uk_net_mac(mac);
+    uk_random(rnd, sizeof(rnd));
+
+    char hex[2 * sizeof(rnd) + 1];
+    for (unsigned i = 0; i < sizeof(rnd); i++)
+        uk_snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    uk_printf("unikernel: ready mac=%02x:%02x:%02x:%02x:%02x:%02x rng=%s\n", mac[0], mac[1], mac[2],
+              mac[3], mac[4], mac[5], hex);
+
+    /* Optional, after the ready line so it never counts towards boot time: a round trip through
+     * both virtio-net queues, answered by QEMU's user-mode network. */
+    char target[20];
+    if (uk_arg("arp"))
+        arp_probe("192.168.122.1", mac);
+    else if (uk_arg_value("arp", target, sizeof(target)))
+        arp_probe(target, mac);
+    return 0;
+}

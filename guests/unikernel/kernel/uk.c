@@ -1,0 +1,71 @@
+#include "uk.h"
+
+#include <stdarg.h>
+
+#include "../arch/io.h"
+#include "../drivers/virtio_net.h"
+#include "../drivers/virtio_rng.h"
+#include "../lib/fmt.h"
+#include "cmdline.h"
+#include "console.h"
+#include "panic.h"
+
+int uk_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvprintf(fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int uk_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+void uk_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vpanic(fmt, ap);
+}
+
+bool uk_arg(const char *word)
+{
+    return cmdline_has(word);
+}
+
+const char *uk_arg_value(const char *key, char *buf, unsigned size)
+{
+    return cmdline_value(key, buf, size);
+}
+
+void uk_random(void *buf, size_t len)
+{
+    virtio_rng_read(buf, len);
+}
+
+void uk_net_mac(uint8_t mac[UK_MAC_LEN])
+{
+    virtio_net_mac(mac);
+}
+
+void uk_net_send(const void *frame, size_t len)
+{
+    virtio_net_send(frame, len);
+}
+
+size_t uk_net_poll(void *buf, size_t cap)
+{
+    return virtio_net_poll(buf, cap);
+}
+
+uint64_t uk_uptime_ms(void)
+{
+    return rdtsc() / TSC_TICKS_PER_MS_GUESS;
+}

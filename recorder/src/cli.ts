@@ -1,0 +1,133 @@
+// The recorder's commands: record, doctor, guests. Registered on the root `bootlab` program.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatDoctor, runDoctor } from './doctor.ts';
+import { buildGuests } from './guest-build.ts';
+import { builtinGuestNames } from './guests.ts';
+import { parseCountList, parseIntervalList } from './plan.ts';
+import { createProgress } from './progress.ts';
+import { PROFILES, type ProfileName } from './qemu-args.ts';
+import { record, type RecordResult } from './record.ts';
+import type { AccelRequest } from './host.ts';
+
+const positiveNumber = (name: string) => (text: string) => {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return v;
+};
+const positiveInt = (name: string) => (text: string) => {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive whole number`);
+  return v;
+};
+
+function defaultOutput(mode: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+  return `out/traces/${stamp}-${mode}.jsonl`;
+}
+
+interface RecordCliOptions {
+  mode: 'single' | 'multi';
+  count: string;
+  interval: string;
+  repeat: number;
+  accel: AccelRequest;
+  profile: ProfileName;
+  timeout: number;
+  keepAlive: boolean;
+  sampleMs: number;
+  output?: string;
+  force: boolean;
+  qemu: string;
+  memoryFloor?: number;
+  machine?: 'pc' | 'q35' | 'microvm';
+  firmware?: string;
+  cooldown: number;
+  json: boolean;
+}
+
+export function summarizeRecord(result: RecordResult): string {
+  const counts = Object.entries(result.counts)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `${result.path}: ${result.status}, ${result.boots} boot(s) (${counts || 'none'}), accelerator ${result.accel}`;
+}
+
+export function registerRecorderCommands(program: Command): void {
+  program
+    .command('record')
+    .description('boot guests under QEMU and write a bootlab.trace/1 JSONL trace')
+    .argument('<guest...>', 'built-in guest names (see `bootlab guests list`) or paths to guest.json descriptors')
+    .addOption(new Option('--mode <mode>', 'single: one instance at a time; multi: n instances at a fixed interval').choices(['single', 'multi']).default('single'))
+    .option('-n, --count <list>', 'single: boots per guest; multi: batch sizes, e.g. 1,2,5,10,20 (one batch each)', '10')
+    .option('--interval <list>', 'multi: launch intervals in ms, e.g. 3,5,7 (one batch per value and size)', '3')
+    .option('--repeat <k>', 'repeat the whole plan k times', positiveInt('--repeat'), 1)
+    .addOption(new Option('--accel <accel>', 'accelerator; auto avoids a software-nested KVM').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .addOption(new Option('--profile <profile>', 'VMM profile: paper (the seed paper\'s devices) or bare (console only)').choices([...PROFILES]).default('paper'))
+    .option('--timeout <s>', 'seconds per boot before it counts as timeout', positiveNumber('--timeout'), 60)
+    .option('--keep-alive', 'multi: keep instances running until the whole batch has booted (Figure 2)', false)
+    .option('--sample-ms <ms>', 'sampling period of host/instance samples', positiveNumber('--sample-ms'), 100)
+    .option('-o, --output <file>', 'trace file to write (default out/traces/<time>-<mode>.jsonl)')
+    .option('--force', 'overwrite the output file if it exists', false)
+    .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
+    .option('--memory-floor <MiB>', 'stop launching when MemAvailable would fall below this (default max(1 GiB, 5 %))', positiveNumber('--memory-floor'))
+    .addOption(new Option('--machine <type>', 'override every guest\'s machine type').choices(['pc', 'q35', 'microvm']))
+    .option('--firmware <fw>', 'override every guest\'s firmware: seabios, qboot or a path')
+    .option('--cooldown <ms>', 'pause between batches', (t) => Number(t), 200)
+    .option('--json', 'print the run summary as JSON on stdout', false)
+    .action(async (guests: string[], opts: RecordCliOptions) => {
+      const n = parseCountList(opts.count, '--count');
+      if (opts.mode === 'single' && n.length !== 1) throw new InvalidArgumentError('--count: single mode takes one count');
+      const result = await record({
+        guests,
+        mode: opts.mode,
+        n,
+        intervalsMs: parseIntervalList(opts.interval, '--interval'),
+        repeat: opts.repeat,
+        timeoutS: opts.timeout,
+        keepAlive: opts.keepAlive,
+        sampleMs: opts.sampleMs,
+        accel: opts.accel,
+        profile: opts.profile,
+        output: opts.output ?? defaultOutput(opts.mode),
+        force: opts.force,
+        qemu: opts.qemu,
+        memoryFloorMb: opts.memoryFloor,
+        machine: opts.machine,
+        firmware: opts.firmware,
+        cooldownMs: opts.cooldown,
+        progress: createProgress(),
+        handleSignals: true,
+        argv: process.argv.slice(1),
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${summarizeRecord(result)}\n`);
+      if (result.status === 'interrupted') process.exitCode = 130;
+    });
+
+  program
+    .command('doctor')
+    .description('show QEMU, the accelerator verdict, and which tools and guests are present')
+    .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
+    .option('--json', 'machine-readable output', false)
+    .action((opts: { qemu: string; json: boolean }) => {
+      const report = runDoctor(opts.qemu);
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report)}\n`);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  const guests = program.command('guests').description('built-in guests');
+  guests
+    .command('list')
+    .description('list the built-in guests')
+    .action(() => {
+      process.stdout.write(`${builtinGuestNames().join('\n')}\n`);
+    });
+  guests
+    .command('build')
+    .description('build built-in guests (all when none named); unchanged guests are skipped')
+    .argument('[name...]', 'guests to build')
+    .option('--force', 'rebuild even if up to date', false)
+    .action(async (names: string[], opts: { force: boolean }) => {
+      await buildGuests(names, { force: opts.force, log: (line) => process.stderr.write(`${line}\n`) });
+    });
+}

@@ -1,0 +1,126 @@
+// Finds the ready line and named markers in a guest's console stream as it arrives.
+// Console bytes come in arbitrary chunks: a marker may be split across two reads, firmware paints
+// the screen with ANSI escapes, and lines end in CRLF. The matcher keeps only a bounded window of
+// recent text, so a guest that prints 100 MB without a newline costs a constant amount of memory.
+
+/** How much cleaned text is kept between chunks; a marker longer than this cannot be matched across reads. */
+export const WINDOW_CHARS = 4096;
+/** How much raw console output is kept for the trace when a boot fails. */
+export const TAIL_CHARS = 2048;
+
+// CSI sequences (ESC [ … final byte), OSC (ESC ] … BEL/ST), charset selection and two-byte escapes.
+// eslint-disable-next-line no-control-regex
+// The last alternative covers every two-byte escape (ESC 0x30–0x7E except '[' and ']'), e.g. the
+// "ESC c" terminal reset SeaBIOS prints first.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[0-Z\\^_`-~]/g;
+// An escape that may still be incomplete at the end of a chunk; held back until the next chunk.
+// eslint-disable-next-line no-control-regex
+const PARTIAL_ESCAPE = /\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*|[()])?$/;
+
+export interface MarkerHit {
+  name: string;
+  /** The time passed with the chunk in which the match completed. */
+  t: bigint;
+}
+
+export interface ConsoleMatcherOptions {
+  /** Regex source of the ready line. */
+  ready: string;
+  /** Named milestone regex sources. */
+  markers?: Record<string, string>;
+}
+
+/** Name used for the ready pattern in MarkerHit results. */
+export const READY = '__ready__';
+
+export class ConsoleMatcher {
+  private window = '';
+  private pendingEscape = '';
+  private tailText = '';
+  private readonly pending: Map<string, RegExp>;
+  private readonly hits = new Map<string, bigint>();
+  private firstOutput: bigint | null = null;
+  private totalChars = 0;
+
+  constructor(options: ConsoleMatcherOptions) {
+    this.pending = new Map();
+    for (const [name, source] of Object.entries(options.markers ?? {})) {
+      this.pending.set(name, new RegExp(source, 'm'));
+    }
+    this.pending.set(READY, new RegExp(options.ready, 'm'));
+  }
+
+  /** Feed one chunk received at time `t`; returns the patterns that matched for the first time. */
+  feed(chunk: string, t: bigint): MarkerHit[] {
+    if (chunk.length === 0) return [];
+    if (this.firstOutput === null) this.firstOutput = t;
+    this.totalChars += chunk.length;
+    this.tailText = (this.tailText + chunk).slice(-TAIL_CHARS);
+    if (this.pending.size === 0) return [];
+
+    let text = this.pendingEscape + chunk;
+    const partial = PARTIAL_ESCAPE.exec(text);
+    // Only hold back a short suffix: a lone ESC followed by a flood must not grow the held text.
+    if (partial && text.length - partial.index < 64) {
+      this.pendingEscape = text.slice(partial.index);
+      text = text.slice(0, partial.index);
+    } else {
+      this.pendingEscape = '';
+    }
+    const cleaned = text.replace(ANSI, '').replace(/\r/g, '');
+    // Search the previous window plus the new text, so a match split across reads is found; a match that
+    // lies wholly inside the old window was already tested last time and failed, so re-testing is harmless.
+    const haystack = this.window + cleaned;
+    const found: MarkerHit[] = [];
+    for (const [name, re] of this.pending) {
+      if (re.test(haystack)) {
+        found.push({ name, t });
+        this.hits.set(name, t);
+      }
+    }
+    for (const hit of found) this.pending.delete(hit.name);
+    this.window = haystack.length > WINDOW_CHARS ? trimToLineStart(haystack) : haystack;
+    return found;
+  }
+
+  /** Time of the ready match, if seen. */
+  get readyAt(): bigint | null {
+    return this.hits.get(READY) ?? null;
+  }
+
+  /** First-match times of named markers (the ready pattern excluded). */
+  markerTimes(): Map<string, bigint> {
+    const out = new Map(this.hits);
+    out.delete(READY);
+    return out;
+  }
+
+  get firstOutputAt(): bigint | null {
+    return this.firstOutput;
+  }
+
+  /** The last TAIL_CHARS characters of raw console output. */
+  get tail(): string {
+    return this.tailText;
+  }
+
+  get charsSeen(): number {
+    return this.totalChars;
+  }
+
+  /** Memory held by the matcher's buffers, in characters: bounded whatever the guest prints. */
+  get bufferedChars(): number {
+    return this.window.length + this.pendingEscape.length + this.tailText.length;
+  }
+}
+
+/** Sentinel put where the window was cut mid-line, so `^` cannot match a line's middle. */
+const CUT = '\u0001';
+
+function trimToLineStart(text: string): string {
+  const kept = text.slice(-WINDOW_CHARS);
+  const newline = kept.indexOf('\n');
+  // Prefer cutting at a line boundary; a window that is one long line keeps the sentinel instead.
+  if (newline >= 0 && newline < kept.length - 1) return kept.slice(newline + 1);
+  return CUT + kept;
+}

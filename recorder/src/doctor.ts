@@ -1,0 +1,68 @@
+// `bootlab doctor`: what this machine has and lacks for recording, and how to get what it lacks.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { decideAccel, findExecutable, probeQemu, type AccelVerdict, type QemuInfo } from './host.ts';
+import { builtinGuestNames, GUESTS_DIR } from './guests.ts';
+import { isUpToDate } from './guest-build.ts';
+
+/** Tools bootlab uses, the Debian package that provides each, and what for. */
+export const TOOLS: ReadonlyArray<{ tool: string; pkg: string; why: string; required: boolean }> = [
+  { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the VMM every guest boots in', required: true },
+  { tool: 'setpriv', pkg: 'util-linux', why: 'kills VMMs if the recorder dies', required: true },
+  { tool: 'nasm', pkg: 'nasm', why: 'builds minkernel', required: false },
+  { tool: 'gcc', pkg: 'gcc', why: 'builds unikernel', required: false },
+  { tool: 'ld', pkg: 'binutils', why: 'links minkernel and unikernel', required: false },
+  { tool: 'busybox', pkg: 'busybox-static', why: 'initramfs of linux/debian', required: false },
+  { tool: 'cpio', pkg: 'cpio', why: 'packs initramfs images', required: false },
+  { tool: 'dpkg-deb', pkg: 'dpkg', why: 'extracts the Debian kernel', required: false },
+  { tool: 'debootstrap', pkg: 'debootstrap', why: 'builds the debian guest', required: false },
+  { tool: 'mkfs.ext4', pkg: 'e2fsprogs', why: 'makes the debian root image', required: false },
+];
+
+export interface DoctorReport {
+  qemu: QemuInfo | { error: string };
+  accel: AccelVerdict | { error: string };
+  tools: Array<{ tool: string; pkg: string; why: string; required: boolean; path: string | null }>;
+  guests: Array<{ name: string; built: boolean }>;
+  ok: boolean;
+}
+
+export function runDoctor(qemuName = 'qemu-system-x86_64'): DoctorReport {
+  let qemu: DoctorReport['qemu'];
+  try {
+    qemu = probeQemu(qemuName);
+  } catch (err) {
+    qemu = { error: (err as Error).message };
+  }
+  let accel: DoctorReport['accel'];
+  try {
+    accel = decideAccel('auto');
+  } catch (err) {
+    accel = { error: (err as Error).message };
+  }
+  const tools = TOOLS.map((t) => ({ ...t, path: findExecutable(t.tool, `${process.env.PATH ?? ''}:/usr/sbin:/sbin`) }));
+  const guests = builtinGuestNames().map((name) => ({ name, built: existsSync(join(GUESTS_DIR, name)) && isUpToDate(join(GUESTS_DIR, name)) }));
+  const ok = !('error' in qemu) && tools.every((t) => !t.required || t.path !== null);
+  return { qemu, accel, tools, guests, ok };
+}
+
+export function formatDoctor(report: DoctorReport): string {
+  const lines: string[] = [];
+  lines.push('error' in report.qemu ? `QEMU:         MISSING — ${report.qemu.error}` : `QEMU:         ${report.qemu.version} (${report.qemu.binary})`);
+  lines.push(
+    'error' in report.accel
+      ? `accelerator:  ${report.accel.error}`
+      : `accelerator:  ${report.accel.accel} — ${report.accel.reason} (KVM flavour: ${report.accel.kvmFlavour})`,
+  );
+  lines.push('tools:');
+  const missing: string[] = [];
+  for (const t of report.tools) {
+    lines.push(`  ${t.path ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.path ?? `(apt-get install ${t.pkg})`}  — ${t.why}`);
+    if (!t.path) missing.push(t.pkg);
+  }
+  lines.push('built-in guests:');
+  for (const g of report.guests) lines.push(`  ${g.built ? 'built  ' : 'not built'} ${g.name}`);
+  if (missing.length) lines.push(`to install what is missing: apt-get install -y ${[...new Set(missing)].join(' ')}  (or: bash scripts/setup.sh)`);
+  if (report.guests.some((g) => !g.built)) lines.push('to build the guests: npx bootlab guests build');
+  return lines.join('\n');
+}

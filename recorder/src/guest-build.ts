@@ -1,0 +1,118 @@
+// Builds the built-in guests by running each guest's build.sh, and skips a build whose inputs did not
+// change. Builds are not timed, so execa (clear errors, streamed output) is the right tool here.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { execa } from 'execa';
+import { loadDescriptorFile } from './descriptor.ts';
+import { builtinGuestNames, GUESTS_DIR } from './guests.ts';
+
+export const STAMP = '.inputs.sha256';
+
+export class GuestBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GuestBuildError';
+  }
+}
+
+function listInputs(dir: string, root = dir): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'build' && dir === root) continue;
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listInputs(path, root));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out.sort();
+}
+
+/** sha256 over every input file's relative path and content: the build's identity. */
+export function inputsHash(guestDir: string): string {
+  const hash = createHash('sha256');
+  for (const path of listInputs(guestDir)) {
+    hash.update(relative(guestDir, path)).update('\0').update(readFileSync(path)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** Images named by every descriptor (*.json) in the guest folder. */
+function expectedImages(guestDir: string): string[] {
+  const images: string[] = [];
+  for (const file of readdirSync(guestDir).filter((f) => f.endsWith('.json'))) {
+    const g = loadDescriptorFile(join(guestDir, file));
+    images.push(g.kernel, ...[g.initrd, g.drive].filter((p): p is string => p !== null));
+  }
+  return images;
+}
+
+export function isUpToDate(guestDir: string): boolean {
+  const stamp = join(guestDir, 'build', STAMP);
+  if (!existsSync(stamp)) return false;
+  if (readFileSync(stamp, 'utf8').trim() !== inputsHash(guestDir)) return false;
+  return expectedImages(guestDir).every((p) => existsSync(p));
+}
+
+export interface BuildReport {
+  name: string;
+  action: 'built' | 'skipped';
+  seconds: number;
+}
+
+export interface BuildOptions {
+  force?: boolean;
+  /** Where build.sh output goes; the CLI passes its own stderr. */
+  log?: (line: string) => void;
+  guestsDir?: string;
+}
+
+export async function buildGuests(names: readonly string[], options: BuildOptions = {}): Promise<BuildReport[]> {
+  const guestsDir = options.guestsDir ?? GUESTS_DIR;
+  const known = builtinGuestNames(guestsDir);
+  const selected = names.length ? [...names] : known;
+  for (const name of selected) {
+    if (!known.includes(name)) {
+      throw new GuestBuildError(`unknown built-in guest '${name}' (known: ${known.join(', ')})`);
+    }
+  }
+  const log = options.log ?? (() => {});
+  const reports: BuildReport[] = [];
+  for (const name of selected) {
+    const dir = join(guestsDir, name);
+    const started = Date.now();
+    if (!options.force && isUpToDate(dir)) {
+      log(`[guests] ${name}: up to date`);
+      reports.push({ name, action: 'skipped', seconds: 0 });
+      continue;
+    }
+    log(`[guests] ${name}: building`);
+    const hash = inputsHash(dir);
+    const out = join(dir, 'build');
+    const child = execa('bash', ['build.sh'], {
+      cwd: dir,
+      env: { OUT: out },
+      all: true,
+      reject: false,
+      buffer: false,
+    });
+    child.all?.setEncoding('utf8');
+    let tail = '';
+    child.all?.on('data', (chunk: string) => {
+      tail = (tail + chunk).slice(-4000);
+      for (const line of chunk.split('\n')) if (line.trim()) log(`[guests] ${name}: ${line}`);
+    });
+    const result = await child;
+    if (result.exitCode !== 0) {
+      const last = tail.trim().split('\n').slice(-1)[0] ?? '';
+      throw new GuestBuildError(`guests/${name}/build.sh failed with exit code ${result.exitCode}: ${last}`);
+    }
+    const missing = expectedImages(dir).filter((p) => !existsSync(p));
+    if (missing.length) throw new GuestBuildError(`guests/${name}/build.sh succeeded but did not produce ${missing.join(', ')}`);
+    writeFileSync(join(out, STAMP), `${hash}\n`);
+    const seconds = (Date.now() - started) / 1000;
+    log(`[guests] ${name}: built in ${seconds.toFixed(1)} s`);
+    reports.push({ name, action: 'built', seconds });
+  }
+  return reports;
+}

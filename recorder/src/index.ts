@@ -1,0 +1,13 @@
+export * from './descriptor.ts';
+export * from './console-matcher.ts';
+export * from './qemu-args.ts';
+export * from './host.ts';
+export * from './plan.ts';
+export * from './launch.ts';
+export * from './record.ts';
+export * from './guests.ts';
+export * from './guest-build.ts';
+export * from './doctor.ts';
+export { registerRecorderCommands } from './cli.ts';
+export * from './progress.ts';
+export { summarizeRecord } from './cli.ts';

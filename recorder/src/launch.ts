@@ -1,0 +1,217 @@
+// Spawns and watches one VMM instance: how one boot is executed (hyperfine's executor), nothing about
+// which boots happen when (schedule.ts). The timed path uses child_process.spawn directly rather than
+// execa: between Ts and the spawn we want nothing but the fork/exec itself, and execa's promise and
+// option handling would add its own cost to every ΔT.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { BootStatus } from '@bootlab/trace';
+import { ConsoleMatcher } from './console-matcher.ts';
+import { readCpuMs, readRssKb } from './proc.ts';
+
+export type Clock = () => bigint;
+
+export interface LaunchSpec {
+  /** The QEMU command line, argv[0] being the binary. */
+  argv: readonly string[];
+  /** Prefix the VMM runs under (e.g. setpriv --pdeathsig KILL --); empty for none. */
+  launcher: readonly string[];
+  ready: string;
+  markers: Record<string, string>;
+  timeoutMs: number;
+  /** Keep the instance running after Te (until the caller stops it) instead of killing it at once. */
+  keepAlive: boolean;
+  clock: Clock;
+}
+
+/** Everything observed about one boot; the scheduler turns it into a trace record. */
+export interface BootOutcome {
+  status: BootStatus;
+  ts: bigint;
+  spawned: bigint;
+  firstOutput: bigint | null;
+  te: bigint | null;
+  markers: Map<string, bigint>;
+  end: bigint;
+  exitCode: number | null;
+  signal: string | null;
+  error: string | null;
+  consoleTail: string | null;
+  pid: number | null;
+  cpuMsAtTe: number | null;
+  rssKbAtTe: number | null;
+  cpuMsEnd: number | null;
+  rssKbEnd: number | null;
+}
+
+/** QEMU messages that mean the VM cannot go on; QEMU may keep running after them, so act at once. */
+const FATAL_VMM = /KVM internal error|emulation failure|^qemu-system-[^:]*: (?!warning:|terminating on signal)/m;
+const STDERR_TAIL = 2048;
+
+/**
+ * One running (or finished) instance. `concluded` resolves when the boot's outcome is known: ready seen,
+ * failed, timed out or stopped. `closed` resolves when the process is gone and its pipes are drained.
+ */
+export class Instance {
+  readonly ts: bigint;
+  readonly spawned: bigint;
+  readonly pid: number | null;
+  readonly concluded: Promise<BootOutcome>;
+  readonly closed: Promise<void>;
+  private readonly child: ChildProcess | null;
+  private readonly matcher: ConsoleMatcher;
+  private readonly spec: LaunchSpec;
+  private outcome: BootOutcome | null = null;
+  private resolveConcluded!: (outcome: BootOutcome) => void;
+  private timer: NodeJS.Timeout | null = null;
+  private stderrTail = '';
+  private alive = true;
+  private lastCpuMs: number | null = null;
+  private lastRssKb: number | null = null;
+
+  constructor(spec: LaunchSpec) {
+    this.spec = spec;
+    this.matcher = new ConsoleMatcher({ ready: spec.ready, markers: spec.markers });
+    this.concluded = new Promise((resolve) => (this.resolveConcluded = resolve));
+    const [file, ...args] = [...spec.launcher, ...spec.argv];
+    let child: ChildProcess | null = null;
+    let spawnError: Error | null = null;
+    // Ts is taken immediately before the spawn, as in the paper (just before fork()).
+    this.ts = spec.clock();
+    try {
+      child = spawn(file ?? '', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      spawnError = err as Error;
+    }
+    this.spawned = spec.clock();
+    this.child = child;
+    this.pid = child?.pid ?? null;
+    if (!child || spawnError) {
+      this.alive = false;
+      this.closed = Promise.resolve();
+      this.conclude('spawn_error', { error: spawnError?.message ?? 'spawn failed' });
+      return;
+    }
+    this.closed = new Promise((resolve) => child.once('close', () => resolve()));
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => this.onConsole(chunk));
+    child.stderr?.on('data', (chunk: string) => this.onStderr(chunk));
+    child.once('error', (err) => {
+      // spawn failures (ENOENT, EACCES) arrive here, asynchronously, with no pid.
+      this.alive = false;
+      this.conclude('spawn_error', { error: err.message });
+    });
+    child.once('close', (code, signal) => {
+      this.alive = false;
+      this.clearTimer();
+      const error = this.vmmMessage();
+      this.conclude(error && code !== 0 ? 'vmm_error' : 'exited', { exitCode: code, signal, error });
+    });
+    this.timer = setTimeout(() => {
+      this.conclude('timeout', { error: `no ready line within ${spec.timeoutMs / 1000} s` }, true);
+    }, spec.timeoutMs);
+  }
+
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  get isBooting(): boolean {
+    return this.outcome === null;
+  }
+
+  get outcomeSoFar(): BootOutcome | null {
+    return this.outcome;
+  }
+
+  /** Called by the sampler so that instances which exit by themselves still have a last reading. */
+  noteReading(cpuMs: number | null, rssKb: number | null): void {
+    if (cpuMs !== null) this.lastCpuMs = cpuMs;
+    if (rssKb !== null) this.lastRssKb = rssKb;
+  }
+
+  /** Stop the instance; if its boot has not concluded yet, it concludes with `status`. */
+  stop(status: BootStatus = 'interrupted', error: string | null = null): void {
+    this.conclude(status, { error }, true);
+    this.kill();
+  }
+
+  kill(): void {
+    if (this.alive && this.child) {
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  private onConsole(chunk: string): void {
+    const t = this.spec.clock();
+    const hits = this.matcher.feed(chunk, t);
+    if (hits.length && this.matcher.readyAt !== null && this.outcome === null) {
+      this.conclude('ok', {}, !this.spec.keepAlive);
+    }
+  }
+
+  private onStderr(chunk: string): void {
+    this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL);
+    if (this.outcome === null && FATAL_VMM.test(chunk)) {
+      this.conclude('vmm_error', { error: this.vmmMessage() }, true);
+    }
+  }
+
+  private vmmMessage(): string | null {
+    const lines = this.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+    const fatal = lines.find((l) => FATAL_VMM.test(l));
+    return fatal ?? null;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private conclude(
+    status: BootStatus,
+    detail: { exitCode?: number | null; signal?: string | null; error?: string | null },
+    killAfter = false,
+  ): void {
+    if (this.outcome !== null) return;
+    const end = this.spec.clock();
+    this.clearTimer();
+    const pid = this.pid;
+    const te = status === 'ok' ? this.matcher.readyAt : null;
+    // Read the process's CPU time and memory right at Te, before anything else runs.
+    const cpuNow = pid !== null && this.alive ? readCpuMs(pid) : null;
+    const rssNow = pid !== null && this.alive ? readRssKb(pid) : null;
+    if (cpuNow !== null) this.lastCpuMs = cpuNow;
+    if (rssNow !== null) this.lastRssKb = rssNow;
+    this.outcome = {
+      status,
+      ts: this.ts,
+      spawned: this.spawned,
+      firstOutput: this.matcher.firstOutputAt,
+      te,
+      markers: this.matcher.markerTimes(),
+      end,
+      exitCode: detail.exitCode ?? null,
+      signal: detail.signal ?? null,
+      error: detail.error ?? null,
+      consoleTail: status === 'ok' ? null : this.failureTail(),
+      pid,
+      cpuMsAtTe: status === 'ok' ? cpuNow : null,
+      rssKbAtTe: status === 'ok' ? rssNow : null,
+      cpuMsEnd: this.lastCpuMs,
+      rssKbEnd: this.lastRssKb,
+    };
+    if (killAfter) this.kill();
+    this.resolveConcluded(this.outcome);
+  }
+
+  private failureTail(): string {
+    const stderr = this.stderrTail.trim();
+    const console = this.matcher.tail;
+    return stderr ? `${console}\n[stderr]\n${stderr}`.slice(-4096) : console;
+  }
+}
+
+/** Start one instance now. */
+export function launch(spec: LaunchSpec): Instance {
+  return new Instance(spec);
+}

@@ -1,0 +1,77 @@
+// Readers for the few /proc files the recorder needs. They are synchronous on purpose: each is a
+// single small read from a pseudo-file (tens of microseconds), cheaper than a promise round-trip,
+// and a value read "at Te" must be read right then, not after other callbacks have run.
+import { readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second for /proc/PID/stat times; 100 on every Linux/x86 build Debian ships. */
+const CLOCK_TICKS = 100;
+const PAGE_KB = 4;
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+/** utime+stime of a process in ms, or null if it is gone. */
+export function readCpuMs(pid: number): number | null {
+  const stat = readOrNull(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
+  return ((utime + stime) * 1000) / CLOCK_TICKS;
+}
+
+export interface ProcStat {
+  cpuMs: number;
+  rssKb: number;
+}
+
+/** CPU time and RSS from one read of /proc/PID/stat (the sampler's cheap per-instance source). */
+export function readProcStat(pid: number): ProcStat | null {
+  const stat = readOrNull(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  const rssPages = Number(fields[21]);
+  if (!Number.isFinite(cpuTicks) || !Number.isFinite(rssPages)) return null;
+  return { cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, rssKb: rssPages * PAGE_KB };
+}
+
+/** Resident set size in KiB from /proc/PID/statm, or null if the process is gone. */
+export function readRssKb(pid: number): number | null {
+  const statm = readOrNull(`/proc/${pid}/statm`);
+  if (statm === null) return null;
+  const resident = Number(statm.split(' ')[1]);
+  return Number.isFinite(resident) ? resident * PAGE_KB : null;
+}
+
+/** Proportional set size in KiB from smaps_rollup — costly (walks the page tables), so read it rarely. */
+export function readPssKb(pid: number): number | null {
+  const text = readOrNull(`/proc/${pid}/smaps_rollup`);
+  if (text === null) return null;
+  const m = /^Pss:\s+(\d+) kB/m.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+export interface MemInfo {
+  totalKb: number;
+  availableKb: number;
+}
+
+export function readMemInfo(): MemInfo {
+  const text = readOrNull('/proc/meminfo') ?? '';
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { totalKb: field('MemTotal'), availableKb: field('MemAvailable') };
+}
+
+export function readLoad1(): number {
+  const text = readOrNull('/proc/loadavg');
+  const load = text ? Number(text.split(' ')[0]) : 0;
+  return Number.isFinite(load) ? load : 0;
+}

@@ -1,0 +1,271 @@
+// One recording run: check everything that can be checked before the first VM starts (guests, images,
+// QEMU, accelerator, output file), write the header, run the planned batches, and always finish with
+// every instance killed and an end record — on success, on a guard stop, on SIGINT/SIGTERM.
+import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BOOT_STATUSES, type BootStatus, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
+import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
+import { collectHostInfo, decideAccel, findExecutable, probeQemu, type AccelRequest } from './host.ts';
+import type { Instance } from './launch.ts';
+import { defaultMemoryFloorKb, MemoryGuard } from './memory-guard.ts';
+import { planBatches } from './plan.ts';
+import { readMemInfo } from './proc.ts';
+import { type Progress, silentProgress } from './progress.ts';
+import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
+import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
+import { Sampler } from './sampler.ts';
+import { TraceWriter } from './trace-writer.ts';
+
+export interface RecordOptions {
+  /** Built-in guest names or paths to guest.json files. */
+  guests: string[];
+  mode: Mode;
+  n: number[];
+  intervalsMs: number[];
+  repeat: number;
+  timeoutS: number;
+  keepAlive: boolean;
+  sampleMs: number;
+  accel: AccelRequest;
+  profile: ProfileName;
+  output: string;
+  force: boolean;
+  qemu: string;
+  /** Memory floor in MiB; default max(1 GiB, 5 % of MemTotal). */
+  memoryFloorMb?: number | undefined;
+  machine?: 'pc' | 'q35' | 'microvm' | undefined;
+  /** "seabios", "qboot" or a path; overrides every guest's firmware. */
+  firmware?: string | undefined;
+  /** Pause between batches so one batch's teardown does not overlap the next one's launches. */
+  cooldownMs: number;
+  progress?: Progress;
+  /** Install SIGINT/SIGTERM handlers (the CLI does; tests that signal the process do too). */
+  handleSignals?: boolean;
+  /** The recorder's own argv for provenance. */
+  argv?: string[];
+}
+
+export interface RecordResult {
+  path: string;
+  runId: string;
+  status: EndRecord['status'];
+  counts: Record<BootStatus, number>;
+  boots: number;
+  accel: 'kvm' | 'tcg';
+  accelReason: string;
+}
+
+const QBOOT = '/usr/share/qemu/qboot.rom';
+
+function bootlabProvenance(): HeaderRecord['bootlab'] {
+  let version = '0.0.0';
+  try {
+    version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // a copied recorder without the root package.json still records, with version 0.0.0
+  }
+  let commit: string | null = null;
+  try {
+    commit = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    commit = null;
+  }
+  return { version, commit };
+}
+
+function firmwareOverride(firmware: string | undefined): string | null | undefined {
+  if (firmware === undefined) return undefined;
+  if (firmware === 'seabios') return null;
+  if (firmware === 'qboot') return QBOOT;
+  return firmware;
+}
+
+/**
+ * Run a recording. Throws (before any VM starts) for bad guests, QEMU, accelerator or output path;
+ * once the header is written, the run always ends with an end record and no instance left alive.
+ */
+export async function record(options: RecordOptions): Promise<RecordResult> {
+  const progress = options.progress ?? silentProgress;
+  const clock = process.hrtime.bigint;
+
+  // --- everything that can fail fails here, before the first VM ---
+  const guests = new Map<string, PreparedGuest>();
+  const qemu = probeQemu(options.qemu);
+  const verdict = decideAccel(options.accel);
+  const firmware = firmwareOverride(options.firmware);
+  for (const spec of options.guests) {
+    const guest = resolveGuest(spec);
+    if (guests.has(guest.descriptor.name)) throw new Error(`guest '${guest.descriptor.name}' given twice`);
+    const argv = buildQemuArgv({
+      qemu: qemu.binary,
+      guest,
+      accel: verdict.accel,
+      profile: options.profile,
+      machine: options.machine,
+      firmware,
+    });
+    guests.set(guest.descriptor.name, { guest, argv });
+  }
+  const guestNames = [...guests.keys()];
+  const setpriv = findExecutable('setpriv');
+  // setpriv --pdeathsig makes the kernel kill each VMM when the recorder dies, even by SIGKILL.
+  const launcher = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : [];
+  const mem = readMemInfo();
+  const floorKb = options.memoryFloorMb !== undefined ? Math.round(options.memoryFloorMb * 1024) : defaultMemoryFloorKb(mem.totalKb);
+  const plan = planBatches({
+    mode: options.mode,
+    guests: guestNames,
+    n: options.n,
+    intervalsMs: options.mode === 'multi' ? options.intervalsMs : [],
+    repeat: options.repeat,
+  });
+  const host = collectHostInfo(qemu, verdict);
+  const guestInfos = [...guests.values()].map((g) => describeGuest(g.guest));
+  const writer = new TraceWriter(options.output, { force: options.force });
+
+  // --- the run ---
+  const runId = randomUUID();
+  const origin = clock();
+  const startedAt = new Date().toISOString();
+  const counts = Object.fromEntries(BOOT_STATUSES.map((s) => [s, 0])) as Record<BootStatus, number>;
+  let boots = 0;
+  let guarded = false;
+  let fatal: Error | null = null;
+  const write = (record: TraceRecord) => writer.write(record);
+  const live = new Set<Instance>();
+  const state: RunState = {
+    runId,
+    origin,
+    clock,
+    launcher,
+    timeoutMs: options.timeoutS * 1000,
+    keepAlive: options.keepAlive,
+    guard: new MemoryGuard(floorKb),
+    live,
+    stopRequested: null,
+    write,
+    onGuard: (batch, reason, data) => {
+      guarded = true;
+      write({ type: 'event', t_ns: Number(clock() - origin), kind: 'memory_guard', message: reason, data: { batch: batch.batch, ...data } });
+      progress.note(`memory guard: ${reason}`);
+    },
+    onBoot: (outcome) => {
+      boots++;
+      counts[outcome.status]++;
+      progress.boot(outcome.status);
+    },
+  };
+  const sampler = new Sampler({
+    intervalMs: options.sampleMs,
+    instances: () => [...live],
+    clock,
+    origin,
+    emit: (sample) => {
+      try {
+        write(sample);
+      } catch (err) {
+        requestStop(`trace write failed: ${(err as Error).message}`, err as Error);
+      }
+      progress.sample(sample);
+    },
+  });
+
+  function requestStop(reason: string, error: Error | null = null): void {
+    if (error && !fatal) fatal = error;
+    if (state.stopRequested) return;
+    state.stopRequested = reason;
+    for (const inst of live) inst.stop('interrupted', reason);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    try {
+      write({ type: 'event', t_ns: Number(clock() - origin), kind: 'signal', message: `received ${signal}; stopping` });
+    } catch {
+      // the end record below reports the interruption anyway
+    }
+    requestStop(`received ${signal}`);
+  };
+  if (options.handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  try {
+    write({
+      type: 'header',
+      schema: 'bootlab.trace/1',
+      run_id: runId,
+      started_at: startedAt,
+      origin: origin.toString(),
+      host,
+      bootlab: bootlabProvenance(),
+      guests: guestInfos,
+      plan: {
+        mode: options.mode,
+        guests: guestNames,
+        n: options.n,
+        intervals_ms: options.mode === 'multi' ? options.intervalsMs : [],
+        repeat: options.repeat,
+        timeout_s: options.timeoutS,
+        keep_alive: options.keepAlive,
+        sample_ms: options.sampleMs,
+        profile: options.profile,
+        accel_requested: options.accel,
+        memory_floor_kb: floorKb,
+        launcher,
+        machine_override: options.machine ?? null,
+        firmware_override: options.firmware ?? null,
+      },
+      argv: options.argv ?? process.argv,
+    });
+    if (!setpriv) {
+      write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: 'setpriv not found: VMMs may outlive a killed recorder' });
+    }
+    sampler.start();
+    progress.start(plan.reduce((sum, b) => sum + b.n, 0), verdict);
+    for (const batch of plan) {
+      if (state.stopRequested) break;
+      progress.batch(batch);
+      try {
+        await runBatch(state, batch, guests.get(batch.guest)!);
+      } catch (err) {
+        requestStop(`fatal: ${(err as Error).message}`, err as Error);
+        break;
+      }
+      if (options.cooldownMs > 0 && !state.stopRequested) await new Promise((r) => setTimeout(r, options.cooldownMs));
+    }
+  } finally {
+    // Whatever happened, no VMM outlives the run.
+    for (const inst of live) inst.stop('interrupted', state.stopRequested ?? 'run ended');
+    await Promise.race([Promise.all([...live].map((i) => i.closed)), new Promise((r) => setTimeout(r, 5000))]);
+    sampler.stop();
+    if (options.handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    progress.finish();
+  }
+
+  const status: EndRecord['status'] = fatal ? 'failed' : state.stopRequested ? 'interrupted' : guarded ? 'guarded' : 'complete';
+  const cost = sampler.costSummary();
+  try {
+    sampler.tick();
+    write({
+      type: 'end',
+      t_ns: Number(clock() - origin),
+      ended_at: new Date().toISOString(),
+      status,
+      reason: state.stopRequested ?? (guarded ? 'memory guard stopped launching' : null),
+      boots,
+      counts,
+      samples: cost.samples,
+      sampler_cost_ms_mean: cost.mean,
+      sampler_cost_ms_max: cost.max,
+    });
+  } finally {
+    writer.close();
+  }
+  if (fatal) throw fatal;
+  return { path: writer.path, runId, status, counts, boots, accel: verdict.accel, accelReason: verdict.reason };
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDescriptor } from '../src/descriptor.ts';
+import { buildQemuArgv, QemuArgsError } from '../src/qemu-args.ts';
+
+const guest = (extra: Record<string, unknown> = {}) =>
+  parseDescriptor({ name: 'g', kernel: 'k.elf', ready: '^ok', ...extra }, 'test', '/guests/g');
+
+test('the paper profile under TCG uses the paper devices, restrict=on and -cpu max', () => {
+  const argv = buildQemuArgv({ qemu: '/usr/bin/qemu', guest: guest(), accel: 'tcg', profile: 'paper' });
+  assert.deepEqual(argv, [
+    '/usr/bin/qemu', '-nographic', '-M', 'pc', '-accel', 'tcg', '-cpu', 'max', '-m', '50',
+    '-netdev', 'user,id=un0,net=192.168.122.0/24,host=192.168.122.1,restrict=on',
+    '-device', 'virtio-net-pci,netdev=un0', '-device', 'virtio-rng-pci',
+    '-kernel', '/guests/g/k.elf',
+  ]);
+});
+
+test('under KVM the paper profile passes the host CPU with x2apic, as the paper did', () => {
+  const argv = buildQemuArgv({ qemu: 'q', guest: guest(), accel: 'kvm', profile: 'paper' });
+  assert.deepEqual(argv.slice(4, 7), ['-enable-kvm', '-cpu', 'host,+x2apic']);
+});
+
+test('the bare profile disables QEMU\'s default NIC instead of adding devices', () => {
+  const argv = buildQemuArgv({ qemu: 'q', guest: guest(), accel: 'tcg', profile: 'bare' });
+  assert.ok(argv.includes('-nic') && argv[argv.indexOf('-nic') + 1] === 'none');
+  assert.ok(!argv.some((a) => a.includes('virtio')));
+});
+
+test('microvm gets virtio-mmio devices and an mmio block device', () => {
+  const argv = buildQemuArgv({ qemu: 'q', guest: guest({ drive: 'root.img' }), accel: 'tcg', profile: 'paper', machine: 'microvm' });
+  assert.ok(argv.includes('virtio-net-device,netdev=un0'));
+  assert.ok(argv.includes('virtio-rng-device'));
+  assert.ok(argv.includes('virtio-blk-device,drive=disk0'));
+  assert.ok(!argv.some((a) => a.includes('-pci')));
+});
+
+test('a drive is attached read-only by default, or as a snapshot, with commas in its path doubled', () => {
+  const ro = buildQemuArgv({ qemu: 'q', guest: guest({ drive: '/img/a,b.raw' }), accel: 'tcg', profile: 'paper' });
+  assert.ok(ro.includes('file=/img/a,,b.raw,format=raw,if=virtio,readonly=on'));
+  const snap = buildQemuArgv({ qemu: 'q', guest: guest({ drive: 'r.img', drive_mode: 'snapshot' }), accel: 'tcg', profile: 'paper' });
+  assert.ok(snap.some((a) => a.endsWith('snapshot=on')));
+});
+
+test('initrd, append, firmware and extra arguments are passed through verbatim', () => {
+  const g = guest({ initrd: 'i.gz', append: 'console=ttyS0 a="b c"', firmware: 'qboot', qemu_args: ['-device', 'isa-debug-exit'] });
+  const argv = buildQemuArgv({ qemu: 'q', guest: g, accel: 'tcg', profile: 'paper' });
+  assert.equal(argv[argv.indexOf('-append') + 1], 'console=ttyS0 a="b c"');
+  assert.equal(argv[argv.indexOf('-initrd') + 1], '/guests/g/i.gz');
+  assert.equal(argv[argv.indexOf('-bios') + 1], '/usr/share/qemu/qboot.rom');
+  assert.deepEqual(argv.slice(-2), ['-device', 'isa-debug-exit']);
+});
+
+test('extra arguments that open unrestricted user networking are refused', () => {
+  const g = guest({ qemu_args: ['-netdev', 'user,id=n1'] });
+  assert.throws(() => buildQemuArgv({ qemu: 'q', guest: g, accel: 'tcg', profile: 'paper' }), QemuArgsError);
+  const ok = guest({ qemu_args: ['-nic', 'user,restrict=on,model=e1000'] });
+  assert.doesNotThrow(() => buildQemuArgv({ qemu: 'q', guest: ok, accel: 'tcg', profile: 'paper' }));
+});
+
+test('machine and firmware overrides win over the descriptor', () => {
+  const argv = buildQemuArgv({ qemu: 'q', guest: guest({ firmware: 'qboot' }), accel: 'tcg', profile: 'paper', machine: 'q35', firmware: null });
+  assert.equal(argv[argv.indexOf('-M') + 1], 'q35');
+  assert.ok(!argv.includes('-bios'));
+});
