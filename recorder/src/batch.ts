@@ -59,6 +59,7 @@ export function toBootRecord(
     spawned_ns: ns(o.spawned, origin),
     first_output_ns: o.firstOutput === null ? null : ns(o.firstOutput, origin),
     te_ns: o.te === null ? null : ns(o.te, origin),
+    ready_match: o.readyMatch,
     markers,
     end_ns: ns(o.end, origin),
     dt_ms: o.status === 'ok' && o.te !== null ? msBetween(o.ts, o.te) : null,
@@ -161,6 +162,8 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
   }
 
   await Promise.all(written);
+  // A stop that arrives after the last launch still cut the batch short: its boots were interrupted.
+  if (stoppedBy === null && state.stopRequested) stoppedBy = 'interrupted';
   // Keep-alive instances (and any still running) are stopped only once the whole batch has booted.
   for (const inst of instances) inst.stop('interrupted', 'stopped at end of batch');
   await Promise.all(instances.map((i) => i.closed));

@@ -7,6 +7,8 @@
 export const WINDOW_CHARS = 4096;
 /** How much raw console output is kept for the trace when a boot fails. */
 export const TAIL_CHARS = 2048;
+/** How much of the ready match is kept for the trace. */
+export const MATCH_CHARS = 256;
 
 // CSI sequences (ESC [ … final byte), OSC (ESC ] … BEL/ST), charset selection and two-byte escapes.
 // eslint-disable-next-line no-control-regex
@@ -39,6 +41,7 @@ export class ConsoleMatcher {
   private tailText = '';
   private readonly pending: Map<string, RegExp>;
   private readonly hits = new Map<string, bigint>();
+  private readyText: string | null = null;
   private firstOutput: bigint | null = null;
   private totalChars = 0;
 
@@ -73,9 +76,11 @@ export class ConsoleMatcher {
     const haystack = this.window + cleaned;
     const found: MarkerHit[] = [];
     for (const [name, re] of this.pending) {
-      if (re.test(haystack)) {
+      const match = re.exec(haystack);
+      if (match) {
         found.push({ name, t });
         this.hits.set(name, t);
+        if (name === READY) this.readyText = match[0].slice(0, MATCH_CHARS);
       }
     }
     for (const hit of found) this.pending.delete(hit.name);
@@ -86,6 +91,11 @@ export class ConsoleMatcher {
   /** Time of the ready match, if seen. */
   get readyAt(): bigint | null {
     return this.hits.get(READY) ?? null;
+  }
+
+  /** The text the ready pattern matched, cut to MATCH_CHARS. */
+  get readyMatch(): string | null {
+    return this.readyText;
   }
 
   /** First-match times of named markers (the ready pattern excluded). */

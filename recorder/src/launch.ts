@@ -29,6 +29,7 @@ export interface BootOutcome {
   spawned: bigint;
   firstOutput: bigint | null;
   te: bigint | null;
+  readyMatch: string | null;
   markers: Map<string, bigint>;
   end: bigint;
   exitCode: number | null;
@@ -188,6 +189,7 @@ export class Instance {
       spawned: this.spawned,
       firstOutput: this.matcher.firstOutputAt,
       te,
+      readyMatch: status === 'ok' ? this.matcher.readyMatch : null,
       markers: this.matcher.markerTimes(),
       end,
       exitCode: detail.exitCode ?? null,

@@ -1,0 +1,115 @@
+// End-to-end recordings with real QEMU under TCG.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { record } from '../src/record.ts';
+import { boots, ensureBuilt, privateGuest, readTrace, runOptions, tempDir } from './helpers.ts';
+
+const out = tempDir('record');
+
+before(async () => {
+  await ensureBuilt('minkernel');
+});
+
+test('minkernel, single mode, 3 boots: all ok, with ΔT, markers and provenance', async () => {
+  const output = join(out, 'single.jsonl');
+  const result = await record(runOptions({ guests: ['minkernel'], output, n: [3] }));
+  assert.equal(result.status, 'complete');
+  const records = readTrace(output);
+  const header = records[0];
+  assert.equal(header?.type, 'header');
+  if (header?.type !== 'header') return;
+  assert.equal(header.host.accel, 'tcg');
+  assert.match(header.host.qemu_version, /^\d+\.\d+/);
+  assert.equal(header.guests[0]?.images[0]?.sha256.length, 64);
+  const bs = boots(records);
+  assert.deepEqual(bs.map((b) => b.status), ['ok', 'ok', 'ok']);
+  for (const b of bs) {
+    assert.ok(b.dt_ms !== null && b.dt_ms > 0);
+    assert.equal(b.dt_ms, (b.te_ns! - b.ts_ns) / 1e6);
+    assert.ok(b.markers.kernel !== undefined && b.markers.kernel <= b.te_ns!, 'kernel marker precedes ready');
+    assert.ok(b.first_output_ns !== null && b.first_output_ns <= b.markers.kernel!);
+    assert.equal(b.ready_match, 'minkernel: ready');
+    assert.ok(b.argv.includes('restrict=on') || b.argv.some((a) => a.includes('restrict=on')));
+    assert.equal(b.running_at_launch, 0, 'single mode boots one instance at a time');
+    assert.ok(b.cpu_ms_at_te !== null && b.rss_kb_at_te !== null && b.rss_kb_at_te > 0);
+  }
+  assert.equal(records.at(-1)?.type, 'end');
+});
+
+test('minkernel, multi mode, 10 instances 3 ms apart: all ok and launched on schedule', async () => {
+  const output = join(out, 'multi.jsonl');
+  const result = await record(runOptions({ guests: ['minkernel'], output, mode: 'multi', n: [10], intervalsMs: [3] }));
+  assert.equal(result.counts.ok, 10);
+  const records = readTrace(output);
+  const bs = boots(records).sort((a, b) => a.index - b.index);
+  assert.deepEqual(bs.map((b) => b.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const first = bs[0]!.scheduled_ns;
+  bs.forEach((b, i) => assert.equal(b.scheduled_ns - first, i * 3_000_000, 'scheduled times are exactly 3 ms apart'));
+  assert.ok(bs.every((b) => b.launch_lag_ms >= 0 && b.interval_ms === 3 && b.n === 10));
+  assert.ok(bs.some((b) => b.running_at_launch > 0), 'later instances start while earlier ones run');
+  const batch = records.find((r) => r.type === 'batch');
+  assert.ok(batch?.type === 'batch' && batch.launched === 10 && batch.stopped_by === null);
+  assert.ok(records.some((r) => r.type === 'sample'));
+});
+
+test('a guest whose ready line never comes ends as timeout, within the timeout', async () => {
+  const guest = privateGuest('minkernel', { name: 'never-ready', ready: '^this line is never printed' });
+  const output = join(out, 'timeout.jsonl');
+  const started = Date.now();
+  await record(runOptions({ guests: [guest.path], output, n: [1], timeoutS: 3 }));
+  const elapsed = Date.now() - started;
+  const [b] = boots(readTrace(output));
+  assert.equal(b?.status, 'timeout');
+  assert.equal(b?.dt_ms, null);
+  const watched = (b!.end_ns - b!.ts_ns) / 1e6;
+  assert.ok(watched >= 3000 && watched < 3000 + 2000, `watched ${watched} ms`);
+  assert.ok(elapsed < 15_000);
+  assert.match(b!.console_tail ?? '', /minkernel: ready/, 'the console tail shows what the guest did print');
+});
+
+test('a guest that exits before its ready line is recorded as exited with its exit code', async () => {
+  const guest = privateGuest('minkernel', {
+    name: 'exits-early',
+    append: 'exit',
+    qemu_args: ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'],
+    ready: '^never',
+  });
+  const output = join(out, 'exited.jsonl');
+  await record(runOptions({ guests: [guest.path], output, n: [1], timeoutS: 30 }));
+  const [b] = boots(readTrace(output));
+  assert.equal(b?.status, 'exited');
+  assert.equal(b?.exit_code, 3);
+});
+
+test('a fatal VMM error is recorded as vmm_error at once, not after the timeout', async () => {
+  const guest = privateGuest('minkernel', { name: 'bad-device', qemu_args: ['-device', 'no-such-device-model'] });
+  const output = join(out, 'vmm.jsonl');
+  await record(runOptions({ guests: [guest.path], output, n: [1], timeoutS: 30 }));
+  const [b] = boots(readTrace(output));
+  assert.equal(b?.status, 'vmm_error');
+  assert.match(b?.error ?? '', /no-such-device-model/);
+  assert.ok((b!.end_ns - b!.ts_ns) / 1e6 < 10_000);
+});
+
+test('a missing QEMU binary fails before anything is written', async () => {
+  const output = join(out, 'noqemu.jsonl');
+  await assert.rejects(
+    record(runOptions({ guests: ['minkernel'], output, qemu: 'qemu-system-nonexistent' })),
+    (e: Error) => e.name === 'HostError' && /qemu-system-nonexistent' not found/.test(e.message),
+  );
+  assert.equal(existsSync(output), false);
+});
+
+test('the ready match keeps the line a guest printed (unikernel MAC and random bytes)', async () => {
+  await ensureBuilt('unikernel');
+  const guest = privateGuest('unikernel', { name: 'uk-mac', qemu_args: ['-global', 'virtio-net-pci.mac=52:54:00:ab:cd:ef'] });
+  const output = join(out, 'unikernel.jsonl');
+  await record(runOptions({ guests: [guest.path], output, n: [2] }));
+  const bs = boots(readTrace(output));
+  assert.deepEqual(bs.map((b) => b.status), ['ok', 'ok']);
+  for (const b of bs) assert.match(b.ready_match ?? '', /^unikernel: ready mac=52:54:00:ab:cd:ef rng=[0-9a-f]{16}$/);
+  assert.notEqual(bs[0]!.ready_match, bs[1]!.ready_match, 'random bytes differ between boots');
+  assert.deepEqual(Object.keys(bs[0]!.markers), ['platform', 'devices'], 'markers seen in boot order');
+});
