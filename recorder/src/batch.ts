@@ -21,6 +21,8 @@ export interface RunState {
   write: (record: BootRecord | BatchRecord) => void;
   onGuard: (batch: BatchPlan, reason: string, data: Record<string, unknown>) => void;
   onBoot: (outcome: BootOutcome) => void;
+  /** A record could not be written (disk full, …): stop the run, keeping what is already on disk. */
+  fail: (error: Error) => void;
 }
 
 export interface PreparedGuest {
@@ -149,10 +151,12 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     state.live.add(inst);
     void inst.closed.then(() => state.live.delete(inst));
     written.push(
-      inst.concluded.then((outcome) => {
-        state.onBoot(outcome);
-        state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome));
-      }),
+      inst.concluded
+        .then((outcome) => {
+          state.onBoot(outcome);
+          state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome));
+        })
+        .catch((err: Error) => state.fail(err)),
     );
     if (plan.mode === 'single') {
       // One at a time: the next boot starts only once this instance is gone.
@@ -167,6 +171,7 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
   // Keep-alive instances (and any still running) are stopped only once the whole batch has booted.
   for (const inst of instances) inst.stop('interrupted', 'stopped at end of batch');
   await Promise.all(instances.map((i) => i.closed));
+  if (state.stopRequested?.startsWith('fatal')) return { launched: instances.length, stoppedBy };
   state.write({
     type: 'batch',
     batch: plan.batch,

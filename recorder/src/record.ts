@@ -151,6 +151,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       write({ type: 'event', t_ns: Number(clock() - origin), kind: 'memory_guard', message: reason, data: { batch: batch.batch, ...data } });
       progress.note(`memory guard: ${reason}`);
     },
+    fail: (error) => requestStop(`fatal: ${error.message}`, error),
     onBoot: (outcome) => {
       boots++;
       counts[outcome.status]++;
@@ -166,7 +167,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       try {
         write(sample);
       } catch (err) {
-        requestStop(`trace write failed: ${(err as Error).message}`, err as Error);
+        requestStop(`fatal: ${(err as Error).message}`, err as Error);
       }
       progress.sample(sample);
     },
@@ -263,6 +264,9 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       sampler_cost_ms_mean: cost.mean,
       sampler_cost_ms_max: cost.max,
     });
+  } catch (err) {
+    // The end record is best effort after a fatal error (the disk may still be full); report the first error.
+    fatal ??= err as Error;
   } finally {
     writer.close();
   }

@@ -1,6 +1,6 @@
 // Appends validated records to a JSONL trace. Each record is one write(2) of one whole line, straight
 // to the file descriptor: a run killed at any moment leaves a file whose every line parses.
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatTraceLine, TraceRecord } from '@bootlab/trace';
 
@@ -30,6 +30,8 @@ export class TraceWriter {
   readonly path: string;
   private fd: number | null;
   private count = 0;
+  /** Bytes of complete lines on disk: a failed write is cut back to here. */
+  private goodBytes = 0;
 
   /**
    * Opens (creates) the file now, so a bad path fails before the first VM starts (as hyperfine creates
@@ -40,6 +42,7 @@ export class TraceWriter {
     try {
       ensureDir(dirname(path));
       this.fd = openSync(path, options.force ? 'w' : 'wx');
+      this.goodBytes = 0;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') {
@@ -63,13 +66,22 @@ export class TraceWriter {
         `internal error: refusing to write an invalid ${record.type} record (${issue?.path.join('.')}: ${issue?.message})`,
       );
     }
-    const line = formatTraceLine(checked.data);
+    const line = Buffer.from(formatTraceLine(checked.data));
+    let written = 0;
     try {
-      writeSync(this.fd, line);
+      // One write(2) per line normally; a full disk may take part of a line and then fail.
+      while (written < line.length) written += writeSync(this.fd, line, written);
     } catch (err) {
+      // Cut off the partial line so every line on disk still parses (best effort: the file may be a pipe).
+      try {
+        if (written > 0) ftruncateSync(this.fd, this.goodBytes);
+      } catch {
+        // not truncatable; the analysis skips a cut-off last line anyway
+      }
       const code = (err as NodeJS.ErrnoException).code;
       throw new TraceWriterError(`${this.path}: write failed (${code ?? (err as Error).message})`);
     }
+    this.goodBytes += line.length;
     this.count++;
   }
 
