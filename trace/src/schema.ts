@@ -119,7 +119,8 @@ export const BootRecord = z.object({
   /** Te: the ready regex first matched the console; null unless status is ok. */
   te_ns: ns.nullable(),
   /** The text the ready regex matched (at most 256 characters), e.g. a line carrying a MAC or version. */
-  ready_match: z.string().max(256).nullable(),
+  // Added after the first v1 traces were written: absent in those, read as null (FORMAT.md, Compatibility).
+  ready_match: z.string().max(256).nullable().default(null),
   /** First-match times of the descriptor's named markers; absent markers are omitted. */
   markers: z.record(z.string(), ns),
   /** When the recorder stopped watching this instance (killed, exited, timed out). */

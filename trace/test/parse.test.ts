@@ -50,3 +50,14 @@ test('non-finite and negative times are refused', () => {
   assert.throws(() => parseTraceLine(JSON.stringify({ ...sample, t_ns: -3 }), at), /t_ns/);
   assert.throws(() => parseTraceLine(JSON.stringify({ ...sample, t_ns: 1.5 }), at), /t_ns/);
 });
+
+test('a boot record written before ready_match existed still parses, as null', () => {
+  const boot = {
+    type: 'boot', run_id: 'r', guest: 'g', mode: 'single', batch: 0, repetition: 0, interval_ms: null, n: 1, index: 0,
+    keep_alive: false, scheduled_ns: 0, ts_ns: 1, spawned_ns: 2, first_output_ns: 3, te_ns: 4, markers: {}, end_ns: 5,
+    dt_ms: 0.000003, launch_lag_ms: 0.000001, spawn_ms: 0.000001, status: 'ok', exit_code: null, signal: null, error: null,
+    console_tail: null, running_at_launch: 0, pid: 9, argv: ['qemu'], cpu_ms_at_te: 1, rss_kb_at_te: 1, cpu_ms_end: 1, rss_kb_end: 1,
+  };
+  const parsed = parseTraceLine(JSON.stringify(boot), at);
+  assert.equal(parsed.type === 'boot' && parsed.ready_match, null);
+});

@@ -1,0 +1,147 @@
+// Chart 3, the scaling chart: ΔT against launch index inside the largest batch of each guest, one panel per
+// launch interval, with each guest's Theil–Sen line. Chart 3b: batch-median ΔT against batch size N — the
+// points the scaling slope (ms per extra instance) is fitted to.
+import { theilSen, type Point } from '../stats/theil-sen.ts';
+import type { Boot } from '../types.ts';
+import { groupByBatch } from '../features/conditions.ts';
+import { batchPoints, sweepPoints } from '../features/scaling.ts';
+import { colourScheme, DEFAULT_MAX_POINTS, downsample, scaleFor, withBase, type ChartSpec } from './common.ts';
+
+interface Row {
+  guest: string;
+  /** Legend text: the guest, with its slope when there is one slope per guest. */
+  legend?: string;
+  interval: string;
+  x: number;
+  y: number;
+  kind: 'boot' | 'fit';
+}
+
+function byGuestInterval(boots: readonly Boot[]): Map<string, { guest: string; intervalMs: number; boots: Boot[] }> {
+  const groups = new Map<string, { guest: string; intervalMs: number; boots: Boot[] }>();
+  for (const b of boots) {
+    if (b.mode !== 'multi') continue;
+    const intervalMs = b.interval_ms ?? 0;
+    const id = JSON.stringify([b.guest, intervalMs]);
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { guest: b.guest, intervalMs, boots: [] }));
+    g.boots.push(b);
+  }
+  return new Map([...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function fitRows(guest: string, interval: string, points: readonly Point[], xs: readonly number[]): { rows: Row[]; slope: number | null } {
+  const fit = theilSen(points);
+  if (!fit) return { rows: [], slope: null };
+  return { rows: xs.map((x) => ({ guest, interval, x, y: fit.intercept + fit.slope * x, kind: 'fit' as const })), slope: fit.slope };
+}
+
+function layeredFacet(
+  rows: Row[],
+  xTitle: string,
+  yTitle: string,
+  title: string,
+  subtitle: string,
+  guests: string[],
+  legendLabels?: ReadonlyMap<string, string>,
+): ChartSpec {
+  const positive = rows.filter((r) => r.y > 0);
+  const y = { field: 'y', type: 'quantitative' as const, title: yTitle, scale: scaleFor(positive.map((r) => r.y)) };
+  const x = { field: 'x', type: 'quantitative' as const, title: xTitle };
+  const color: { field: string; type: 'nominal'; title: string; sort: string[]; scale: object; legend: object } = {
+    field: 'guest',
+    type: 'nominal' as const,
+    title: 'guest',
+    sort: guests,
+    scale: { scheme: colourScheme(guests.length) },
+    legend: { columns: guests.length > 12 ? 2 : 1 },
+  };
+  // Legend text travels as data (a field), never as a Vega expression built from trace strings.
+  if (legendLabels) {
+    for (const r of positive) r.legend = legendLabels.get(r.guest) ?? r.guest;
+    color.field = 'legend';
+    color.sort = guests.map((g) => legendLabels.get(g) ?? g);
+  }
+  return withBase({
+    title: { text: title, subtitle },
+    data: { values: positive },
+    facet: { column: { field: 'interval', type: 'ordinal', title: 'launch interval', sort: { field: 'x', op: 'min' } } },
+    spec: {
+      width: 300,
+      height: 300,
+      layer: [
+        {
+          transform: [{ filter: "datum.kind === 'boot'" }],
+          mark: { type: 'point', filled: true, size: 22, opacity: 0.55 },
+          encoding: { x, y, color, tooltip: [{ field: 'guest' }, { field: 'x', title: xTitle }, { field: 'y', format: '.1f', title: yTitle }] },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'fit'" }],
+          mark: { type: 'line', strokeWidth: 1.8 },
+          encoding: { x, y, color, detail: { field: 'guest' } },
+        },
+      ],
+    },
+  } as ChartSpec);
+}
+
+/** ΔT against launch index in the largest batch size of each guest and interval, with Theil–Sen lines. */
+export function scalingIndexChart(boots: readonly Boot[], options: { maxPoints?: number } = {}): ChartSpec {
+  const rows: Row[] = [];
+  const guests = new Set<string>();
+  const sizes = new Set<number>();
+  for (const { guest, intervalMs, boots: list } of byGuestInterval(boots).values()) {
+    const batches = groupByBatch(list);
+    const largest = batches.reduce((m, b) => Math.max(m, b.length), 0);
+    const ok = batches.filter((b) => b.length === largest).flat().filter((b) => b.status === 'ok' && b.dt_ms !== null);
+    if (ok.length < 2) continue;
+    guests.add(guest);
+    sizes.add(largest);
+    const interval = `${intervalMs} ms`;
+    const points = ok.map((b) => ({ x: b.index, y: b.dt_ms as number }));
+    for (const p of downsample(points, options.maxPoints ?? DEFAULT_MAX_POINTS / 4)) rows.push({ guest, interval, ...p, kind: 'boot' });
+    rows.push(...fitRows(guest, interval, points, Array.from({ length: largest }, (_, i) => i)).rows);
+  }
+  const n = [...sizes].sort((a, b) => a - b).join(', ');
+  return layeredFacet(
+    rows,
+    'launch index in batch',
+    'ΔT = Te − Ts (ms)',
+    'ΔT against launch index in the largest batch',
+    `batch size N = ${n || '—'}; lines: Theil–Sen fit per guest (within-batch slope)`,
+    [...guests].sort(),
+  );
+}
+
+/** Batch-median ΔT against batch size N, with the Theil–Sen line whose slope is the scaling slope. */
+export function scalingBatchChart(boots: readonly Boot[]): ChartSpec {
+  const rows: Row[] = [];
+  const guests = new Set<string>();
+  const slopes = new Map<string, number>();
+  const groups = [...byGuestInterval(boots).values()];
+  const intervals = new Set(groups.map((g) => g.intervalMs));
+  for (const { guest, intervalMs, boots: list } of groups) {
+    const points = sweepPoints(batchPoints(list));
+    if (points.length < 1) continue;
+    guests.add(guest);
+    const interval = `${intervalMs} ms`;
+    for (const p of points) rows.push({ guest, interval, ...p, kind: 'boot' });
+    const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+    const lo = xs[0] as number;
+    const hi = xs.at(-1) as number;
+    const fit = fitRows(guest, interval, points, Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
+    rows.push(...fit.rows);
+    if (fit.slope !== null) slopes.set(guest, fit.slope);
+  }
+  // With one interval each guest has one slope: worth reading straight off the legend.
+  const labels = intervals.size === 1 ? new Map([...slopes].map(([g, s]) => [g, `${g} (${s.toFixed(s < 100 ? 1 : 0)} ms/inst.)`])) : undefined;
+  return layeredFacet(
+    rows,
+    'instances launched in the batch (N)',
+    'batch median ΔT (ms)',
+    'Scaling: batch median ΔT against batch size N',
+    'lines: Theil–Sen fit per guest; its slope is the scaling slope (ms per extra concurrent instance)',
+    [...guests].sort(),
+    labels,
+  );
+}

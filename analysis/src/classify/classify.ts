@@ -1,0 +1,247 @@
+// Guest classes: k-means over standardised [log ΔT, asinh slope] vectors, named by centroid rank, with a
+// bootstrap confidence per guest. Guests are processed in name order and every random stream is keyed by
+// guest name, so neither guest order nor file order can change a class.
+//
+// Guests without a sweep (no scaling slope) are not forced into two dimensions: the clusters are fitted on
+// the guests that have both features, and a slope-less guest joins the cluster whose centroid is nearest
+// in the ΔT dimension. If too few guests have a slope to fit k clusters, everyone is clustered on ΔT alone.
+import type { Features, GuestFeatures } from '../features/compute.ts';
+import { resampleGuest, summariseGuest, type GuestInput, type GuestSummary } from '../features/guest-inputs.ts';
+import { rngFor, type Rng } from '../stats/random.ts';
+import type { Warning } from '../warnings.ts';
+import { chooseK, cluster, meanSilhouette, nearest } from './kmeans.ts';
+import { classNames } from './names.ts';
+import { DIMENSIONS, fitStandardiser, rawVector, slopeFromComponent, standardise, unstandardise, type Standardiser } from './vectors.ts';
+
+export type KOption = number | 'auto';
+/** What a guest was placed on: both features, or ΔT only (nearest centroid in that dimension). */
+export type Basis = 'dt+slope' | 'dt';
+
+export interface ClassifyOptions {
+  k?: KOption;
+  seed?: number;
+  /** Bootstrap replicates for the confidence; 0 skips it (confidence null). */
+  resamples?: number;
+  /** Below this confidence a guest is reported as uncertain. */
+  lowConfidence?: number;
+}
+
+export interface GuestClass {
+  guest: string;
+  class: string | null;
+  /** 1 = fastest class. */
+  rank: number | null;
+  /** Share of bootstrap replicates in which the guest kept its class. */
+  confidence: number | null;
+  basis: Basis | null;
+  features: GuestFeatures;
+}
+
+export interface ClassCentroid {
+  class: string;
+  rank: number;
+  size: number;
+  singleMedianMs: number;
+  /** null when clustering used ΔT only. */
+  scalingSlope: number | null;
+}
+
+export interface Classification {
+  k: number;
+  kRequested: KOption;
+  classes: string[];
+  dimensions: string[];
+  /** Mean silhouette of the final clustering; null when k equals the number of points. */
+  silhouette: number | null;
+  /** Silhouette per candidate k, when k was chosen automatically. */
+  kScores: { k: number; silhouette: number }[] | null;
+  centroids: ClassCentroid[];
+  guests: GuestClass[];
+  seed: number;
+  resamples: number;
+  warnings: Warning[];
+}
+
+export const DEFAULT_K = 3;
+export const DEFAULT_CLASSIFY_RESAMPLES = 200;
+export const LOW_CONFIDENCE = 0.8;
+
+interface Fit {
+  /** Rank label per guest (same order as the input); null when not placeable. */
+  labels: (number | null)[];
+  basis: (Basis | null)[];
+  twoD: boolean;
+  centroids: number[][];
+  standardiser: Standardiser;
+  points: number[][];
+  fitLabels: number[];
+}
+
+/** Cluster one set of summaries with a fixed k and dimensionality. */
+function fit(summaries: readonly GuestSummary[], k: number, twoD: boolean, seed: number): Fit {
+  const raws = summaries.map(rawVector);
+  const inFit = raws.map((r) => r !== null && (!twoD || r[1] !== null));
+  const rows = raws.flatMap((r, i) => (inFit[i] ? [twoD ? [r![0], r![1] as number] : [r![0]]] : []));
+  const standardiser = fitStandardiser(rows);
+  const points = rows.map((r) => standardise(r, standardiser));
+  const clustering = cluster(points, k, seed);
+  const labels: (number | null)[] = [];
+  const basis: (Basis | null)[] = [];
+  let j = 0;
+  raws.forEach((r, i) => {
+    if (r === null) {
+      labels.push(null);
+      basis.push(null);
+    } else if (inFit[i]) {
+      labels.push(clustering.labels[j++] as number);
+      basis.push(twoD ? 'dt+slope' : 'dt');
+    } else {
+      const z0 = standardise([r[0]], { mean: [standardiser.mean[0] as number], sd: [standardiser.sd[0] as number] });
+      labels.push(nearest([...z0, 0], clustering.centroids, [0]));
+      basis.push('dt');
+    }
+  });
+  return { labels, basis, twoD, centroids: clustering.centroids, standardiser, points, fitLabels: clustering.labels };
+}
+
+export function classify(features: Features, options: ClassifyOptions = {}): Classification {
+  const kRequested = options.k ?? DEFAULT_K;
+  const seed = options.seed ?? features.seed;
+  const resamples = options.resamples ?? DEFAULT_CLASSIFY_RESAMPLES;
+  const lowConfidence = options.lowConfidence ?? LOW_CONFIDENCE;
+  const warnings: Warning[] = [];
+
+  // Canonical order: by guest name, whatever order the features came in.
+  const inputs = [...features.inputs].sort((a, b) => (a.guest < b.guest ? -1 : a.guest > b.guest ? 1 : 0));
+  const featureOf = new Map(features.guests.map((g) => [g.guest, g]));
+  const summaries = inputs.map(summariseGuest);
+  const usable = summaries.filter((s) => s.singleMedianMs !== null).length;
+  const complete = summaries.filter((s) => s.singleMedianMs !== null && s.scalingSlope !== null).length;
+
+  inputs.forEach((input, i) => {
+    const s = summaries[i] as GuestSummary;
+    if (s.singleMedianMs === null) {
+      warnings.push({ kind: 'not-classified', guest: input.guest, message: `${input.guest}: no successful boot, so no ΔT: not classified` });
+    } else if (s.scalingSlope === null) {
+      warnings.push({
+        kind: 'no-sweep',
+        guest: input.guest,
+        message: `${input.guest}: no multi-instance sweep (batches of at least two sizes), so no scaling slope: placed by single-instance ΔT alone`,
+      });
+    }
+  });
+
+  const unclassified = (): Classification => ({
+    k: 0,
+    kRequested,
+    classes: [],
+    dimensions: [],
+    silhouette: null,
+    kScores: null,
+    centroids: [],
+    guests: inputs.map((input) => ({ guest: input.guest, class: null, rank: null, confidence: null, basis: null, features: featureOf.get(input.guest)! })),
+    seed,
+    resamples,
+    warnings,
+  });
+  if (usable < 2) {
+    warnings.push({ kind: 'not-classified', message: `classification needs at least 2 guests with a ΔT; found ${usable}` });
+    return unclassified();
+  }
+
+  // Decide k and the dimensionality once; bootstrap replicates reuse both.
+  let k: number;
+  let twoD: boolean;
+  let kScores: Classification['kScores'] = null;
+  if (kRequested === 'auto') {
+    twoD = complete >= 3;
+    const m = twoD ? complete : usable;
+    if (m <= 2) {
+      k = m;
+      warnings.push({ kind: 'k-fallback', message: `k=auto needs at least 3 guests to compare k by silhouette; found ${m}: using k=${k}` });
+    } else {
+      const probe = fit(summaries, 2, twoD, seed);
+      const choice = chooseK(probe.points, seed);
+      k = choice.k;
+      kScores = choice.scores;
+    }
+  } else {
+    if (!Number.isInteger(kRequested) || kRequested < 2) throw new RangeError(`k must be an integer ≥ 2 or "auto", got ${kRequested}`);
+    twoD = complete >= kRequested;
+    const m = twoD ? complete : usable;
+    k = Math.min(kRequested, m);
+    if (k < kRequested) {
+      warnings.push({
+        kind: 'k-fallback',
+        message: `k=${kRequested} needs at least ${kRequested} guests with features; found ${m}: using k=${k} (classes named ${classNames(k).join(' / ')})`,
+      });
+    }
+  }
+  if (!twoD && complete > 0) {
+    warnings.push({
+      kind: 'k-fallback',
+      message: `only ${complete} guest(s) have a scaling slope, fewer than k=${k}: all guests clustered on single-instance ΔT alone`,
+    });
+  }
+
+  const main = fit(summaries, k, twoD, seed);
+  const names = classNames(k);
+
+  let agreements: number[] | null = null;
+  if (resamples > 0) {
+    agreements = inputs.map(() => 0);
+    const streams: Rng[] = inputs.map((input) => rngFor(seed, 'class-confidence', input.guest));
+    for (let b = 0; b < resamples; b++) {
+      const replicate: GuestInput[] = inputs.map((input, i) => resampleGuest(input, streams[i] as Rng));
+      const rep = fit(replicate.map(summariseGuest), k, twoD, seed);
+      rep.labels.forEach((label, i) => {
+        if (label !== null && label === main.labels[i]) agreements![i]!++;
+      });
+    }
+  }
+
+  const guests: GuestClass[] = inputs.map((input, i) => {
+    const label = main.labels[i] ?? null;
+    const confidence = agreements && label !== null ? (agreements[i] as number) / resamples : null;
+    if (confidence !== null && confidence < lowConfidence) {
+      warnings.push({
+        kind: 'low-confidence',
+        guest: input.guest,
+        message: `${input.guest}: class "${names[label as number]}" held in only ${(confidence * 100).toFixed(0)}% of ${resamples} bootstrap replicates`,
+      });
+    }
+    return {
+      guest: input.guest,
+      class: label === null ? null : (names[label] as string),
+      rank: label === null ? null : label + 1,
+      confidence,
+      basis: main.basis[i] ?? null,
+      features: featureOf.get(input.guest)!,
+    };
+  });
+
+  const centroids: ClassCentroid[] = main.centroids.map((c, rank) => {
+    const raw = unstandardise(c, main.standardiser);
+    return {
+      class: names[rank] as string,
+      rank: rank + 1,
+      size: main.labels.filter((l) => l === rank).length,
+      singleMedianMs: 10 ** (raw[0] as number),
+      scalingSlope: twoD ? slopeFromComponent(raw[1] as number) : null,
+    };
+  });
+
+  return {
+    k,
+    kRequested,
+    classes: names,
+    dimensions: twoD ? [...DIMENSIONS] : [DIMENSIONS[0]],
+    silhouette: k < main.points.length ? meanSilhouette(main.points, main.fitLabels, k) : null,
+    kScores,
+    centroids,
+    guests,
+    seed,
+    resamples,
+    warnings,
+  };
+}

@@ -1,0 +1,55 @@
+// The pure core of @bootlab/analysis: no node:fs, no native addons, no process — what a Deno notebook
+// imports. Parsing takes text or async iterables of lines; rendering stops at SVG.
+
+export type { Accel, Boot, Run, TraceSet } from './types.ts';
+export type { Warning, WarningKind } from './warnings.ts';
+export { groupWarnings, sortWarnings } from './warnings.ts';
+export { UserError, isUserError } from './errors.ts';
+
+// Loading: pure parsing (files are read by load/files.ts, in index.ts).
+export { splitLines, splitText, type TextLine } from './parse/lines.ts';
+export { parseTraceText, readRun, RunReader, type ReadOptions, type ReadResult } from './parse/trace-reader.ts';
+export { assembleTraceSet, compareBoots } from './parse/assemble.ts';
+
+// Features.
+export { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED, type ComputeOptions, type ConditionFeatures, type Features, type GuestFeatures, type OutlierBoot } from './features/compute.ts';
+export { conditionLabel, groupByCondition, type ConditionKey } from './features/conditions.ts';
+export { dtStats, type DtStats } from './features/dt-stats.ts';
+export { findOutliers, modifiedZScores, MODIFIED_Z_THRESHOLD, type Outlier } from './features/outliers.ts';
+export { batchPoints, scalingFeatures, type BatchPoint, type OlsFit, type ScalingFeatures, type SlopeFit } from './features/scaling.ts';
+export { bootPhases, phaseFeatures, type BootPhase, type PhaseFeatures, type PhaseStat } from './features/phases.ts';
+export { resourceFeatures, samplesDuring, type ResourceFeatures } from './features/resources.ts';
+export { launchFeatures, type LaunchFeatures } from './features/launch-lag.ts';
+export { guestInputs, summariseGuest, type GuestInput, type GuestSummary } from './features/guest-inputs.ts';
+export { summarise, type Summary } from './features/summary.ts';
+
+// Statistics.
+export { bootstrapCi, bootstrapCi2, type Interval } from './stats/bootstrap.ts';
+export { theilSen, type Point, type TheilSenFit } from './stats/theil-sen.ts';
+export { mannWhitneyU, type MannWhitneyResult } from './stats/mann-whitney.ts';
+export { hashSeed, mulberry32, rngFor, type Rng } from './stats/random.ts';
+
+// Classification.
+export { classify, DEFAULT_K, type Classification, type ClassifyOptions, type GuestClass, type KOption } from './classify/classify.ts';
+export { classNames, PAPER_CLASSES } from './classify/names.ts';
+
+// Charts (specs as data) and rendering.
+export { VEGA_LITE_SCHEMA, type ChartSpec, type NamedChart } from './charts/common.ts';
+export { buildCharts, type ChartInputs } from './charts/index.ts';
+export { dtDistributionChart } from './charts/dt-distribution.ts';
+export { dtEcdfChart } from './charts/dt-ecdf.ts';
+export { scalingBatchChart, scalingIndexChart } from './charts/scaling.ts';
+export { timelineChart } from './charts/timeline.ts';
+export { classMapChart, classMapPoints, type ClassMapPoint } from './charts/class-map.ts';
+export { phaseChart } from './charts/phases.ts';
+export { compileSpec, renderSvg, type Rendered } from './render/svg.ts';
+
+// Reports and export.
+export { analyze, type Analysis, type AnalyzeOptions } from './report/analyze.ts';
+export { buildReportModel, renderCharts } from './report/render-charts.ts';
+export { EXPORTERS, csvExporter, htmlExporter, jsonExporter, markdownExporter, type Exporter, type RenderedChart, type ReportModel } from './export/index.ts';
+export { escapeHtml, escapeMarkdownCell } from './export/escape.ts';
+
+// Comparison.
+export { compareTraces, type ComparisonRow, type CompareOptions } from './compare/compare.ts';
+export { formatComparison } from './compare/table.ts';

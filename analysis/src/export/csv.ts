@@ -1,0 +1,73 @@
+// features.csv: one row per guest and condition, every feature as a flat column, for spreadsheets and pandas.
+import type { ConditionFeatures } from '../features/compute.ts';
+import { BOOT_STATUSES } from '@bootlab/trace';
+import { csvField } from './escape.ts';
+import type { Exporter, ReportModel } from './exporter.ts';
+
+type Cell = string | number | boolean | null | undefined;
+type Column = [header: string, value: (c: ConditionFeatures, cls: string | null) => Cell];
+
+const COLUMNS: Column[] = [
+  ['guest', (c) => c.guest],
+  ['class', (_, cls) => cls],
+  ['host', (c) => c.host],
+  ['accel', (c) => c.accel],
+  ['mode', (c) => c.mode],
+  ['interval_ms', (c) => c.intervalMs],
+  ['run_ids', (c) => c.runIds.join(' ')],
+  ['boots', (c) => c.boots],
+  ['ok', (c) => c.ok],
+  ['failed', (c) => c.failed],
+  ...BOOT_STATUSES.filter((s) => s !== 'ok').map((s): Column => [`status_${s}`, (c) => c.statusCounts[s]]),
+  ['dt_median_ms', (c) => c.dt?.median],
+  ['dt_median_ci_lo_ms', (c) => c.dt?.medianCi?.lo],
+  ['dt_median_ci_hi_ms', (c) => c.dt?.medianCi?.hi],
+  ['dt_mean_ms', (c) => c.dt?.mean],
+  ['dt_sd_ms', (c) => c.dt?.sd],
+  ['dt_mad_ms', (c) => c.dt?.mad],
+  ['dt_iqr_ms', (c) => c.dt?.iqr],
+  ['dt_min_ms', (c) => c.dt?.min],
+  ['dt_p5_ms', (c) => c.dt?.p5],
+  ['dt_p95_ms', (c) => c.dt?.p95],
+  ['dt_p99_ms', (c) => c.dt?.p99],
+  ['dt_max_ms', (c) => c.dt?.max],
+  ['dt_cv', (c) => c.dt?.cv],
+  ['outliers', (c) => c.outliers.boots.length],
+  ['launch_lag_median_ms', (c) => c.launch.launchLagMs?.median],
+  ['launch_lag_p95_ms', (c) => c.launch.launchLagMs?.p95],
+  ['launch_lag_max_ms', (c) => c.launch.launchLagMs?.max],
+  ['spawn_median_ms', (c) => c.launch.spawnMs?.median],
+  ['scaling_slope_ms_per_instance', (c) => c.scaling?.vsBatchSize?.slope],
+  ['scaling_slope_ci_lo', (c) => c.scaling?.vsBatchSize?.ci?.lo],
+  ['scaling_slope_ci_hi', (c) => c.scaling?.vsBatchSize?.ci?.hi],
+  ['scaling_intercept_ms', (c) => c.scaling?.vsBatchSize?.intercept],
+  ['scaling_batches', (c) => c.scaling?.batches.length],
+  ['scaling_ols_slope', (c) => c.scaling?.vsBatchSizeOls?.slope],
+  ['scaling_ols_r2', (c) => c.scaling?.vsBatchSizeOls?.r2],
+  ['slope_vs_launch_index_ms', (c) => c.scaling?.vsLaunchIndex?.slope],
+  ['slope_vs_running_at_launch_ms', (c) => c.scaling?.vsRunningAtLaunch?.slope],
+  ['first_output_median_ms', (c) => c.phases.firstOutputMs?.median],
+  ['vmm_firmware_median_ms', (c) => c.phases.vmmFirmwareMs?.median],
+  ['tk_median_ms', (c) => c.phases.tkMs?.median],
+  ['dtr_median_ms', (c) => c.phases.dtrMs?.median],
+  ['phases', (c) => c.phases.phases.map((p) => `${p.name}=${p.medianMs.toFixed(3)}`).join(';')],
+  ['cpu_ms_at_te_median', (c) => c.resources.cpuMsAtTe?.median],
+  ['rss_kb_at_te_median', (c) => c.resources.rssKbAtTe?.median],
+  ['pss_kb_per_instance_median', (c) => c.resources.pssKbPerInstance?.median],
+  ['rss_kb_per_instance_median', (c) => c.resources.rssKbPerInstance?.median],
+  ['host_mem_kb_per_instance', (c) => c.resources.hostMemKbPerInstance?.slope],
+  ['samples', (c) => c.resources.samples],
+];
+
+export const csvExporter: Exporter = {
+  format: 'csv',
+  file: 'features.csv',
+  serialize({ analysis }: ReportModel): string {
+    const classOf = new Map(analysis.classification.guests.map((g) => [g.guest, g.class]));
+    const lines = [COLUMNS.map(([h]) => h).join(',')];
+    for (const c of analysis.features.conditions) {
+      lines.push(COLUMNS.map(([, f]) => csvField(f(c, classOf.get(c.guest) ?? null))).join(','));
+    }
+    return `${lines.join('\r\n')}\r\n`;
+  },
+};

@@ -1,0 +1,103 @@
+// Phase durations from console markers. The generic chain is Ts → markers in time order → Te; each link is
+// a phase named "from→to". The paper's named quantities fall out of it: Ts → first marker is VMM start plus
+// firmware, and with a `kernel` marker TK is its time and ΔTR = Te − TK (kernel entry to ready).
+import { median, quantile } from 'simple-statistics';
+import type { Boot } from '../types.ts';
+import { cmp } from '../warnings.ts';
+import { summarise, type Summary } from './summary.ts';
+
+export const TS = 'Ts';
+export const TE = 'Te';
+export const KERNEL_MARKER = 'kernel';
+
+export interface BootPhase {
+  name: string;
+  from: string;
+  to: string;
+  ms: number;
+  /** Start of the phase relative to Ts, ms. */
+  startMs: number;
+}
+
+const NS_PER_MS = 1e6;
+
+/** Phases of one ok boot; empty when it has no markers or no Te. */
+export function bootPhases(boot: Boot): BootPhase[] {
+  if (boot.te_ns === null) return [];
+  const te = boot.te_ns;
+  // Object.entries: own keys only; zod already dropped any "__proto__" key.
+  const marks = Object.entries(boot.markers)
+    .filter(([, t]) => t >= boot.ts_ns && t <= te)
+    .sort(([na, ta], [nb, tb]) => ta - tb || cmp(na, nb));
+  if (marks.length === 0) return [];
+  const chain: [string, number][] = [[TS, boot.ts_ns], ...marks, [TE, te]];
+  const phases: BootPhase[] = [];
+  for (let i = 1; i < chain.length; i++) {
+    const [from, t0] = chain[i - 1] as [string, number];
+    const [to, t1] = chain[i] as [string, number];
+    phases.push({ name: `${from}→${to}`, from, to, ms: (t1 - t0) / NS_PER_MS, startMs: (t0 - boot.ts_ns) / NS_PER_MS });
+  }
+  return phases;
+}
+
+export interface PhaseStat {
+  name: string;
+  from: string;
+  to: string;
+  /** Boots in which this phase occurred. */
+  n: number;
+  medianMs: number;
+  p95Ms: number;
+  /** Median start relative to Ts: orders phases for stacking. */
+  medianStartMs: number;
+}
+
+export interface PhaseFeatures {
+  /** Phases in time order. Medians of phases need not add up to the median ΔT. */
+  phases: PhaseStat[];
+  /** Ts → first console byte. */
+  firstOutputMs: Summary | null;
+  /** Ts → first marker: VMM start-up plus firmware. */
+  vmmFirmwareMs: Summary | null;
+  /** TK − Ts, from the `kernel` marker. */
+  tkMs: Summary | null;
+  /** ΔTR = Te − TK. */
+  dtrMs: Summary | null;
+}
+
+export function phaseFeatures(boots: readonly Boot[]): PhaseFeatures {
+  const ok = boots.filter((b) => b.status === 'ok' && b.te_ns !== null);
+  const byName = new Map<string, { from: string; to: string; ms: number[]; starts: number[] }>();
+  const firstMarker: number[] = [];
+  for (const boot of ok) {
+    const phases = bootPhases(boot);
+    if (phases.length) firstMarker.push((phases[0] as BootPhase).ms);
+    for (const p of phases) {
+      let entry = byName.get(p.name);
+      if (!entry) byName.set(p.name, (entry = { from: p.from, to: p.to, ms: [], starts: [] }));
+      entry.ms.push(p.ms);
+      entry.starts.push(p.startMs);
+    }
+  }
+  const phases = [...byName.entries()]
+    .map(([name, e]) => ({
+      name,
+      from: e.from,
+      to: e.to,
+      n: e.ms.length,
+      medianMs: median(e.ms),
+      p95Ms: quantile(e.ms, 0.95),
+      medianStartMs: median(e.starts),
+    }))
+    .sort((a, b) => a.medianStartMs - b.medianStartMs || cmp(a.name, b.name));
+
+  const withKernel = ok.filter((b) => Object.hasOwn(b.markers, KERNEL_MARKER));
+  const kernelAt = (b: Boot) => b.markers[KERNEL_MARKER] as number;
+  return {
+    phases,
+    firstOutputMs: summarise(ok.filter((b) => b.first_output_ns !== null).map((b) => ((b.first_output_ns as number) - b.ts_ns) / NS_PER_MS)),
+    vmmFirmwareMs: summarise(firstMarker),
+    tkMs: summarise(withKernel.map((b) => (kernelAt(b) - b.ts_ns) / NS_PER_MS)),
+    dtrMs: summarise(withKernel.map((b) => ((b.te_ns as number) - kernelAt(b)) / NS_PER_MS)),
+  };
+}

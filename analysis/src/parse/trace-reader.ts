@@ -1,0 +1,159 @@
+// Lines → one validated Run. Pure: takes lines from any source (file stream, string, Deno reader).
+// Every record goes through @bootlab/trace's parseTraceLine, so errors read `file:line: field: problem`.
+import { parseTraceLine, TraceFormatError, type HeaderRecord, type TraceRecord } from '@bootlab/trace';
+import type { Boot, Run } from '../types.ts';
+import type { Warning } from '../warnings.ts';
+import { splitText, type TextLine } from './lines.ts';
+
+export interface ReadOptions {
+  /** Skip malformed lines (counted and reported) instead of failing on the first one. */
+  skipBadLines?: boolean;
+}
+
+export interface ReadResult {
+  run: Run;
+  warnings: Warning[];
+}
+
+/** How many bad-line messages a warning quotes before summarising. */
+const QUOTED_BAD_LINES = 3;
+
+/** Accumulates one trace file's records; `finish` checks what can only be checked at the end. */
+export class RunReader {
+  readonly #file: string;
+  readonly #skipBadLines: boolean;
+  #header: HeaderRecord | null = null;
+  readonly #run: Omit<Run, 'header' | 'runId'> = {
+    file: '',
+    boots: [],
+    samples: [],
+    batches: [],
+    events: [],
+    end: null,
+    skippedLines: 0,
+  };
+  readonly #badLines: string[] = [];
+  #truncated: TraceFormatError | null = null;
+  #lastLine = 0;
+
+  constructor(file: string, options: ReadOptions = {}) {
+    this.#file = file;
+    this.#run.file = file;
+    this.#skipBadLines = options.skipBadLines ?? false;
+  }
+
+  add({ text, line, terminated }: TextLine): void {
+    this.#lastLine = line;
+    if (text.trim() === '') return;
+    const source = { file: this.#file, line };
+    try {
+      this.#accept(parseTraceLine(text, source), source);
+    } catch (err) {
+      if (!(err instanceof TraceFormatError)) throw err;
+      // Without a header nothing after it can be attributed to a host or run: always fatal.
+      if (this.#header === null) throw err;
+      // A killed recorder leaves a last line without its newline; that is expected damage, not corruption.
+      if (!terminated) {
+        this.#truncated = err;
+        this.#run.skippedLines++;
+        return;
+      }
+      if (!this.#skipBadLines) throw err;
+      this.#run.skippedLines++;
+      this.#badLines.push(err.message);
+    }
+  }
+
+  #accept(record: TraceRecord, source: { file: string; line: number }): void {
+    if (record.type === 'header') {
+      if (this.#header) throw new TraceFormatError(source, 'type', 'second header record (one trace file holds one run)');
+      this.#header = record;
+      return;
+    }
+    const header = this.#header;
+    if (!header) throw new TraceFormatError(source, 'type', `"${record.type}" record before the header`);
+    switch (record.type) {
+      case 'boot': {
+        if (record.run_id !== header.run_id) {
+          throw new TraceFormatError(
+            source,
+            'run_id',
+            `boot of run ${JSON.stringify(record.run_id)} in the trace of run ${JSON.stringify(header.run_id)}`,
+          );
+        }
+        const boot: Boot = { ...record, host: header.host.hostname, accel: header.host.accel, file: this.#file };
+        this.#run.boots.push(boot);
+        return;
+      }
+      case 'sample':
+        this.#run.samples.push(record);
+        return;
+      case 'batch':
+        this.#run.batches.push(record);
+        return;
+      case 'event':
+        this.#run.events.push(record);
+        return;
+      case 'end':
+        if (this.#run.end) throw new TraceFormatError(source, 'type', 'second end record');
+        this.#run.end = record;
+        return;
+    }
+  }
+
+  finish(): ReadResult {
+    const header = this.#header;
+    const file = this.#file;
+    if (!header) throw new TraceFormatError({ file, line: Math.max(1, this.#lastLine) }, null, 'empty trace: no header record');
+    const run: Run = { ...this.#run, runId: header.run_id, header };
+    run.samples.sort((a, b) => a.t_ns - b.t_ns);
+    const warnings: Warning[] = [];
+    if (this.#badLines.length > 0) {
+      const quoted = this.#badLines.slice(0, QUOTED_BAD_LINES).join('; ');
+      const more = this.#badLines.length > QUOTED_BAD_LINES ? `; and ${this.#badLines.length - QUOTED_BAD_LINES} more` : '';
+      warnings.push({ kind: 'bad-lines', file, message: `${file}: skipped ${this.#badLines.length} malformed line(s): ${quoted}${more}` });
+    }
+    if (this.#truncated) {
+      warnings.push({
+        kind: 'truncated-line',
+        file,
+        message: `${file}:${this.#truncated.line}: last line is truncated (no trailing newline and not a valid record; was the recorder killed?): skipped`,
+      });
+    }
+    if (!run.end) {
+      warnings.push({ kind: 'no-end-record', file, message: `${file}: no end record: run ${header.run_id} did not finish; its boots are used as recorded` });
+    } else if (run.end.status !== 'complete') {
+      const reason = run.end.reason ? ` (${run.end.reason})` : '';
+      warnings.push({ kind: 'run-status', file, message: `run ${header.run_id} ended "${run.end.status}"${reason}` });
+    }
+    for (const batch of run.batches) {
+      if (batch.stopped_by) {
+        warnings.push({
+          kind: 'memory-guard',
+          file,
+          guest: batch.guest,
+          message: `run ${header.run_id}, batch ${batch.batch} (${batch.guest}, n=${batch.n}): stopped by ${batch.stopped_by} after ${batch.launched} of ${batch.n} launches`,
+        });
+      }
+    }
+    return { run, warnings };
+  }
+}
+
+/** Read a whole trace held in memory (tests, notebooks, Deno). */
+export function parseTraceText(text: string, file: string, options: ReadOptions = {}): ReadResult {
+  const reader = new RunReader(file, options);
+  for (const line of splitText(text)) reader.add(line);
+  return reader.finish();
+}
+
+/** Read a trace from a stream of lines. */
+export async function readRun(
+  lines: AsyncIterable<TextLine> | Iterable<TextLine>,
+  file: string,
+  options: ReadOptions = {},
+): Promise<ReadResult> {
+  const reader = new RunReader(file, options);
+  for await (const line of lines) reader.add(line);
+  return reader.finish();
+}

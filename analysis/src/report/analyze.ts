@@ -1,0 +1,41 @@
+// One call from a TraceSet to everything a report shows: features, classes, chart specs, warnings. Pure;
+// rendering and writing files come after (render/, report/write.ts).
+import { buildCharts } from '../charts/index.ts';
+import type { NamedChart } from '../charts/common.ts';
+import { classify, DEFAULT_CLASSIFY_RESAMPLES, type Classification, type KOption } from '../classify/classify.ts';
+import { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED, type Features } from '../features/compute.ts';
+import type { TraceSet } from '../types.ts';
+import { sortWarnings, type Warning } from '../warnings.ts';
+
+export interface AnalyzeOptions {
+  k?: KOption;
+  seed?: number;
+  /** Bootstrap resamples for confidence intervals of medians. */
+  resamples?: number;
+  /** Bootstrap replicates for class confidence. */
+  classResamples?: number;
+}
+
+export interface Analysis {
+  traces: TraceSet;
+  features: Features;
+  classification: Classification;
+  charts: NamedChart[];
+  /** Loading, feature and classification warnings, sorted. */
+  warnings: Warning[];
+  options: Required<AnalyzeOptions>;
+}
+
+export function analyze(traces: TraceSet, loadWarnings: readonly Warning[] = [], options: AnalyzeOptions = {}): Analysis {
+  const opts: Required<AnalyzeOptions> = {
+    k: options.k ?? 3,
+    seed: options.seed ?? DEFAULT_SEED,
+    resamples: options.resamples ?? DEFAULT_RESAMPLES,
+    classResamples: options.classResamples ?? DEFAULT_CLASSIFY_RESAMPLES,
+  };
+  const features = computeFeatures(traces, { seed: opts.seed, resamples: opts.resamples });
+  const classification = classify(features, { k: opts.k, seed: opts.seed, resamples: opts.classResamples });
+  const charts = buildCharts({ traces, features, classification });
+  const warnings = sortWarnings([...loadWarnings, ...features.warnings, ...classification.warnings]);
+  return { traces, features, classification, charts, warnings, options: opts };
+}
