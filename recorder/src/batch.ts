@@ -3,7 +3,7 @@
 import type { BatchRecord, BootRecord } from '@bootlab/trace';
 import type { ResolvedGuest } from './descriptor.ts';
 import { launch, type BootOutcome, type Clock, type Instance } from './launch.ts';
-import type { MemoryGuard } from './memory-guard.ts';
+import { bootingCostKb, type MemoryGuard } from './memory-guard.ts';
 import type { BatchPlan } from './plan.ts';
 
 export interface RunState {
@@ -16,6 +16,8 @@ export interface RunState {
   guard: MemoryGuard;
   /** Every instance of the run not yet closed. */
   live: Set<Instance>;
+  /** Largest RSS at Te seen per guest: what the memory guard expects a booting instance to reach. */
+  largestRssAtTe: Map<string, number>;
   /** Set when the run must stop launching (signal or fatal error). */
   stopRequested: string | null;
   write: (record: BootRecord | BatchRecord) => void;
@@ -121,7 +123,8 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     }
     // The guard reads /proc/meminfo: do it before waiting, so it does not add to the launch lag.
     const booting = [...state.live].filter((i) => i.isBooting).length;
-    const verdict = state.guard.check(state.live.size, booting);
+    const perBooting = bootingCostKb(guest.descriptor.memory_mb, state.largestRssAtTe.get(plan.guest) ?? null);
+    const verdict = state.guard.check(booting, perBooting);
     if (!verdict.ok) {
       stoppedBy = 'memory_guard';
       state.onGuard(plan, verdict.reason, {
@@ -153,6 +156,10 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     written.push(
       inst.concluded
         .then((outcome) => {
+          if (outcome.rssKbAtTe !== null) {
+            const largest = state.largestRssAtTe.get(plan.guest) ?? 0;
+            state.largestRssAtTe.set(plan.guest, Math.max(largest, outcome.rssKbAtTe));
+          }
           state.onBoot(outcome);
           state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome));
         })

@@ -1,49 +1,50 @@
-// Stops launching before the host runs out of memory. QEMU's memory is committed lazily while a guest
-// boots, so the guard predicts: MemAvailable now, minus what the instances still booting and the next
-// one are expected to take, must stay above the floor.
+// Stops launching before the host runs out of memory. A booting guest's memory is committed lazily, so
+// MemAvailable alone says too little during a fast multi launch (100 instances 3 ms apart start long
+// before any has touched its RAM). The guard predicts: MemAvailable now, minus what every instance still
+// booting — and the next one — may yet take, must stay above the floor.
 import { readMemInfo, type MemInfo } from './proc.ts';
 
-/** An idle QEMU under TCG was measured at ~18 MB PSS; start from a pessimistic guess until we learn. */
-const INITIAL_ESTIMATE_KB = 32 * 1024;
-/** How many live instances before the observed per-instance cost replaces the initial guess. */
-const LEARN_AFTER = 8;
+/** QEMU's own memory beyond guest RAM (TCG translation buffers, devices); measured ~18 MB idle. */
+export const VMM_OVERHEAD_KB = 64 * 1024;
+/** Margin over the largest RSS seen at Te, for guests whose boots differ a little. */
+const OBSERVED_MARGIN = 1.25;
 
 /** Default floor: max(1 GiB, 5 % of MemTotal). */
 export function defaultMemoryFloorKb(memTotalKb: number): number {
   return Math.max(1024 * 1024, Math.round(memTotalKb * 0.05));
 }
 
+/**
+ * What one booting instance may still take. Until an instance of this guest has booted, assume it may
+ * touch all its RAM; afterwards, what booted instances really held at Te (RSS), with a margin.
+ */
+export function bootingCostKb(memoryMb: number, largestRssAtTeKb: number | null): number {
+  if (largestRssAtTeKb === null) return memoryMb * 1024 + VMM_OVERHEAD_KB;
+  return Math.round(largestRssAtTeKb * OBSERVED_MARGIN);
+}
+
 export type GuardVerdict = { ok: true } | { ok: false; reason: string; availableKb: number; estimateKb: number };
 
 export class MemoryGuard {
-  private readonly floorKb: number;
-  private readonly baselineKb: number;
+  readonly floorKb: number;
   private readonly readMem: () => MemInfo;
 
   constructor(floorKb: number, readMem: () => MemInfo = readMemInfo) {
     this.floorKb = floorKb;
     this.readMem = readMem;
-    this.baselineKb = readMem().availableKb;
   }
 
-  /** Per-instance cost learned from how far MemAvailable fell since the run began. */
-  estimateKb(alive: number, availableKb: number): number {
-    if (alive < LEARN_AFTER) return INITIAL_ESTIMATE_KB;
-    return Math.max(4096, Math.round((this.baselineKb - availableKb) / alive));
-  }
-
-  /** May one more instance start, given how many are alive and how many of those are still booting? */
-  check(alive: number, booting: number): GuardVerdict {
+  /** May one more instance start, with `booting` instances still booting, each costing up to `perBootingKb`? */
+  check(booting: number, perBootingKb: number): GuardVerdict {
     const { availableKb } = this.readMem();
-    const estimateKb = this.estimateKb(alive, availableKb);
-    const predictedKb = availableKb - estimateKb * (booting + 1);
+    const predictedKb = availableKb - perBootingKb * (booting + 1);
     if (predictedKb >= this.floorKb) return { ok: true };
     return {
       ok: false,
       availableKb,
-      estimateKb,
+      estimateKb: perBootingKb,
       reason:
-        `MemAvailable ${Math.round(availableKb / 1024)} MiB minus ~${Math.round(estimateKb / 1024)} MiB for each of ` +
+        `MemAvailable ${Math.round(availableKb / 1024)} MiB minus up to ${Math.round(perBootingKb / 1024)} MiB for each of ` +
         `${booting + 1} booting instance(s) would fall under the ${Math.round(this.floorKb / 1024)} MiB floor`,
     };
   }

@@ -144,6 +144,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     keepAlive: options.keepAlive,
     guard: new MemoryGuard(floorKb),
     live,
+    largestRssAtTe: new Map(),
     stopRequested: null,
     write,
     onGuard: (batch, reason, data) => {

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bootingCostKb, defaultMemoryFloorKb, MemoryGuard, VMM_OVERHEAD_KB } from '../src/memory-guard.ts';
+
+const GiB = 1024 * 1024;
+const fixedMem = (availableKb: number) => () => ({ totalKb: 24 * GiB, availableKb });
+
+test('the default floor is max(1 GiB, 5 % of MemTotal)', () => {
+  assert.equal(defaultMemoryFloorKb(8 * GiB), GiB);
+  assert.equal(defaultMemoryFloorKb(40 * GiB), 2 * GiB);
+});
+
+test('before any instance booted, a booting guest may take all its RAM plus the VMM overhead', () => {
+  assert.equal(bootingCostKb(256, null), 256 * 1024 + VMM_OVERHEAD_KB);
+});
+
+test('once instances booted, the cost is what they held at Te, with a margin', () => {
+  assert.equal(bootingCostKb(256, 400_000), 500_000);
+});
+
+test('the guard counts every booting instance and the next one against the floor', () => {
+  const guard = new MemoryGuard(GiB, fixedMem(5 * GiB));
+  const cost = 400 * 1024; // 400 MiB each
+  assert.equal(guard.check(8, cost).ok, true); // 9 × 400 MiB = 3.5 GiB leaves 1.5 GiB
+  const verdict = guard.check(10, cost); // 11 × 400 MiB = 4.3 GiB leaves 0.7 GiB
+  assert.equal(verdict.ok, false);
+  if (!verdict.ok) assert.match(verdict.reason, /MemAvailable 5120 MiB minus up to 400 MiB for each of 11 booting instance\(s\) would fall under the 1024 MiB floor/);
+});
