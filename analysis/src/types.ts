@@ -8,6 +8,8 @@ export interface Boot extends BootRecord {
   /** header.host.hostname of the run. */
   host: string;
   accel: Accel;
+  /** VMM variant from the boot's argv: machine type and firmware, e.g. "pc", "microvm", "pc+qboot.rom". */
+  vmm: string;
   /** The trace file the boot came from (for messages). */
   file: string;
 }

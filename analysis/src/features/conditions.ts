@@ -1,8 +1,9 @@
 // A condition is everything that changes ΔT apart from the guest's own code: where it ran (host,
-// accelerator) and how it was launched (mode, interval). Batch size N is not part of it: N is the
-// variable the scaling slope is taken over.
+// accelerator), under which VMM configuration (machine type, firmware) and how it was launched (mode,
+// interval, keep-alive). Batch size N is not part of it: N is the variable the scaling slope is taken over.
 import type { Mode } from '@bootlab/trace';
 import type { Accel, Boot } from '../types.ts';
+import { DEFAULT_VMM } from '../parse/vmm-variant.ts';
 import { cmp } from '../warnings.ts';
 
 export interface ConditionKey {
@@ -10,16 +11,28 @@ export interface ConditionKey {
   host: string;
   accel: Accel;
   mode: Mode;
+  /** Machine type and firmware, e.g. "pc" (the paper's), "microvm", "pc+qboot.rom". */
+  vmm: string;
   /** null in single mode. */
   intervalMs: number | null;
+  /** Instances stayed up until their whole batch had booted (Figure 2 runs). */
+  keepAlive: boolean;
 }
 
 export function conditionOf(boot: Boot): ConditionKey {
-  return { guest: boot.guest, host: boot.host, accel: boot.accel, mode: boot.mode, intervalMs: boot.interval_ms };
+  return {
+    guest: boot.guest,
+    host: boot.host,
+    accel: boot.accel,
+    vmm: boot.vmm,
+    mode: boot.mode,
+    intervalMs: boot.interval_ms,
+    keepAlive: boot.keep_alive,
+  };
 }
 
 export function conditionId(k: ConditionKey): string {
-  return JSON.stringify([k.guest, k.host, k.accel, k.mode, k.intervalMs]);
+  return JSON.stringify([k.guest, k.host, k.accel, k.vmm, k.mode, k.intervalMs, k.keepAlive]);
 }
 
 export function compareConditions(a: ConditionKey, b: ConditionKey): number {
@@ -27,15 +40,22 @@ export function compareConditions(a: ConditionKey, b: ConditionKey): number {
     cmp(a.guest, b.guest) ||
     cmp(a.host, b.host) ||
     cmp(a.accel, b.accel) ||
+    cmp(a.vmm, b.vmm) ||
     cmp(a.mode, b.mode) ||
-    (a.intervalMs ?? -1) - (b.intervalMs ?? -1)
+    (a.intervalMs ?? -1) - (b.intervalMs ?? -1) ||
+    Number(a.keepAlive) - Number(b.keepAlive)
   );
+}
+
+/** How a condition launched its boots, e.g. "single", "multi 3 ms", "multi 3 ms keep-alive, microvm". */
+export function launchLabel(k: ConditionKey): string {
+  const how = k.mode === 'single' ? 'single' : `multi ${k.intervalMs} ms${k.keepAlive ? ' keep-alive' : ''}`;
+  return k.vmm === DEFAULT_VMM ? how : `${how}, ${k.vmm}`;
 }
 
 /** Short human label, e.g. "multi 3 ms, tcg@host1". */
 export function conditionLabel(k: ConditionKey): string {
-  const how = k.mode === 'single' ? 'single' : `multi ${k.intervalMs} ms`;
-  return `${how}, ${k.accel}@${k.host}`;
+  return `${launchLabel(k)}, ${k.accel}@${k.host}`;
 }
 
 export interface ConditionGroup {

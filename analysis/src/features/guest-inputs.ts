@@ -6,6 +6,7 @@ import type { Interval } from '../stats/bootstrap.ts';
 import { resample, type Rng } from '../stats/random.ts';
 import type { Accel, Boot, TraceSet } from '../types.ts';
 import { cmp, type Warning } from '../warnings.ts';
+import { DEFAULT_VMM } from '../parse/vmm-variant.ts';
 import { groupByBatch } from './conditions.ts';
 import { fitOls, fitSlope } from './scaling.ts';
 import { okDts } from './summary.ts';
@@ -23,6 +24,8 @@ export interface GuestInput {
   /** The (host, accelerator) the guest is classified on: the one with most ok boots. */
   host: string;
   accel: Accel;
+  /** The VMM variant the inputs come from (see canonicalVmm). */
+  vmm: string;
   /** ok ΔTs of single-instance boots (single mode, or multi batches of one). */
   single: number[];
   singleSource: SingleSource | null;
@@ -79,6 +82,14 @@ export function resampleGuest(input: GuestInput, rng: Rng): GuestInput {
   };
 }
 
+/** The paper's VMM variant if any boot of it succeeded, otherwise the variant with most ok boots. */
+export function canonicalVmm(boots: readonly Boot[]): string {
+  const ok = new Map<string, number>();
+  for (const b of boots) ok.set(b.vmm, (ok.get(b.vmm) ?? 0) + (b.status === 'ok' ? 1 : 0));
+  if ((ok.get(DEFAULT_VMM) ?? 0) > 0) return DEFAULT_VMM;
+  return [...ok.entries()].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]))[0]?.[0] ?? DEFAULT_VMM;
+}
+
 export function guestInputs(traces: TraceSet): { inputs: GuestInput[]; warnings: Warning[] } {
   const warnings: Warning[] = [];
   const byGuest = new Map<string, Boot[]>();
@@ -108,10 +119,17 @@ export function guestInputs(traces: TraceSet): { inputs: GuestInput[]; warnings:
       });
     }
     places.add(JSON.stringify([place.host, place.accel]));
-    const here = boots.filter((b) => b.host === place.host && b.accel === place.accel);
+    const atPlace = boots.filter((b) => b.host === place.host && b.accel === place.accel);
+    // One VMM configuration per guest: the paper's (pc, SeaBIOS) when measured, else the best-measured one.
+    // VMM-factor runs (q35, microvm, qboot) are conditions of their own, never pooled into the class inputs.
+    const vmm = canonicalVmm(atPlace);
+    const here = atPlace.filter((b) => b.vmm === vmm);
 
     const singleBoots = here.filter((b) => b.mode === 'single');
-    const multi = here.filter((b) => b.mode === 'multi');
+    // The sweep is a kill-after-ready experiment; keep-alive batches (Figure 2) only when there is nothing else.
+    const allMulti = here.filter((b) => b.mode === 'multi');
+    const killAfterReady = allMulti.filter((b) => !b.keep_alive);
+    const multi = killAfterReady.length ? killAfterReady : allMulti;
     const multiBatches = groupByBatch(multi);
     let single = okDts(singleBoots);
     let singleSource: SingleSource | null = single.length ? 'single' : null;
@@ -133,7 +151,7 @@ export function guestInputs(traces: TraceSet): { inputs: GuestInput[]; warnings:
         break;
       }
     }
-    inputs.push({ guest, host: place.host, accel: place.accel, single, singleSource, sweep });
+    inputs.push({ guest, host: place.host, accel: place.accel, vmm, single, singleSource, sweep });
   }
   if (places.size > 1) {
     warnings.push({

@@ -4,6 +4,7 @@ import { parseTraceLine, TraceFormatError, type HeaderRecord, type TraceRecord }
 import type { Boot, Run } from '../types.ts';
 import type { Warning } from '../warnings.ts';
 import { splitText, type TextLine } from './lines.ts';
+import { vmmVariant } from './vmm-variant.ts';
 
 export interface ReadOptions {
   /** Skip malformed lines (counted and reported) instead of failing on the first one. */
@@ -81,7 +82,13 @@ export class RunReader {
             `boot of run ${JSON.stringify(record.run_id)} in the trace of run ${JSON.stringify(header.run_id)}`,
           );
         }
-        const boot: Boot = { ...record, host: header.host.hostname, accel: header.host.accel, file: this.#file };
+        const boot: Boot = {
+          ...record,
+          host: header.host.hostname,
+          accel: header.host.accel,
+          vmm: vmmVariant(record.argv),
+          file: this.#file,
+        };
         this.#run.boots.push(boot);
         return;
       }
