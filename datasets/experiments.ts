@@ -1,0 +1,51 @@
+// The recorded experiments of datasets/: the seed paper's (single, multi at 3/5/7 ms, Figure 2) plus the
+// scaling sweep the classifier needs and the VMM factors. Each is one `bootlab record` command; its
+// trace header keeps the exact argv, so a dataset documents how it was made.
+
+export interface Experiment {
+  /** Output path under datasets/, without the .jsonl.gz suffix. */
+  name: string;
+  /** Arguments of `bootlab record` (the output option is added by the runner). */
+  args: string[];
+  /** What the experiment is for, shown in datasets/README.md. */
+  purpose: string;
+}
+
+const ALL = ['minkernel', 'unikernel', 'linux', 'debian'];
+const VMM_GUESTS = ['minkernel', 'unikernel', 'linux'];
+// Under TCG on 2 cores, 100 concurrent Debian boots take minutes each; the timeout must not cut them.
+const LONG = ['--timeout', '900'];
+// Linux on microvm under TCG sometimes hangs calibrating its TSC (no PIT/HPET there): fail those fast.
+const SHORT = ['--timeout', '30'];
+
+export const EXPERIMENTS: readonly Experiment[] = [
+  { name: 'single/trace', args: [...ALL, '-n', '30'], purpose: 'single instance, 30 boots per guest' },
+  {
+    name: 'sweep/trace',
+    args: [...ALL, '--mode', 'multi', '-n', '1,2,5,10,20,50', '--interval', '3', '--repeat', '3', ...LONG],
+    purpose: 'scaling sweep at 3 ms, 3 repetitions: the classifier\'s scaling slope',
+  },
+  {
+    name: 'multi/trace',
+    args: [...ALL, '--mode', 'multi', '-n', '100', '--interval', '3,5,7', ...LONG],
+    purpose: '100 instances launched 3, 5 and 7 ms apart, each killed at its ready line',
+  },
+  {
+    name: 'multi-keepalive/trace',
+    args: ['minkernel', 'unikernel', '--mode', 'multi', '-n', '100', '--interval', '3,5,7', '--keep-alive', ...LONG],
+    purpose: 'the same with every instance kept up until its batch has booted',
+  },
+  {
+    name: 'figure2/trace',
+    args: ['minkernel', '--mode', 'multi', '-n', '1500', '--interval', '3', '--keep-alive', ...LONG],
+    purpose: "the paper's Figure 2: keep-alive minkernels 3 ms apart until the memory guard stops launching",
+  },
+  { name: 'vmm-factors/pc', args: [...VMM_GUESTS, '-n', '10', '--machine', 'pc', ...SHORT], purpose: 'VMM factors: pc + SeaBIOS (the paper)' },
+  { name: 'vmm-factors/q35', args: [...VMM_GUESTS, '-n', '10', '--machine', 'q35', ...SHORT], purpose: 'VMM factors: q35 + SeaBIOS' },
+  { name: 'vmm-factors/microvm', args: [...VMM_GUESTS, '-n', '10', '--machine', 'microvm', ...SHORT], purpose: 'VMM factors: microvm (qboot built in, virtio-mmio)' },
+  {
+    name: 'vmm-factors/pc-qboot',
+    args: [...VMM_GUESTS, '-n', '10', '--machine', 'pc', '--firmware', 'qboot', ...SHORT],
+    purpose: 'VMM factors: pc + qboot instead of SeaBIOS',
+  },
+];
