@@ -1,6 +1,7 @@
 // `bootlab analyze` and `bootlab compare`, registered on the root program by the lead's cli/main.ts.
 // User errors are thrown as UserError / TraceFormatError (one line, no stack, from the root handler);
-// warnings are printed once, at the end.
+// warnings are printed once, at the end, on stderr. With --json, stdout carries exactly one JSON document
+// (report/summary.ts) and the human-readable lines move to stderr.
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { KOption } from './classify/classify.ts';
@@ -9,6 +10,7 @@ import { formatComparison } from './compare/table.ts';
 import { UserError } from './errors.ts';
 import { findDatasets, loadTraces, repoRoot } from './load/files.ts';
 import { analyze } from './report/analyze.ts';
+import { analysisSummary } from './report/summary.ts';
 import { prepareOutputDir, writeReport } from './report/write.ts';
 import { sortWarnings, type Warning } from './warnings.ts';
 
@@ -51,6 +53,8 @@ export interface AnalyzeCliOptions {
   resamples: number;
   classResamples: number;
   png: boolean;
+  /** Print the JSON summary on stdout; everything else goes to stderr. */
+  json?: boolean;
 }
 
 export async function runAnalyze(
@@ -75,21 +79,25 @@ export async function runAnalyze(
     resamples: opts.resamples,
     classResamples: opts.classResamples,
   });
-  const { files, model } = await writeReport(analysis, opts.output, { png: opts.png });
+  const result = await writeReport(analysis, opts.output, { png: opts.png });
+  const { files, model } = result;
 
+  // Human-readable lines: stdout normally, stderr under --json (stdout is the JSON document alone).
+  const say = opts.json ? io.err : io.out;
   const c = analysis.classification;
-  io.out(`${loaded.files.length} trace file(s), ${analysis.traces.boots.length} boots, ${c.guests.length} guest(s)\n`);
+  say(`${loaded.files.length} trace file(s), ${analysis.traces.boots.length} boots, ${c.guests.length} guest(s)\n`);
   if (c.k > 0) {
-    io.out(`classes (k = ${c.k}):\n`);
+    say(`classes (k = ${c.k}):\n`);
     const width = Math.max(...c.guests.map((g) => g.guest.length));
     const classWidth = Math.max(...c.guests.map((g) => (g.class ?? 'unclassified').length));
     for (const g of c.guests) {
       const conf = g.confidence === null ? '' : `  confidence ${(g.confidence * 100).toFixed(0)}%`;
-      io.out(`  ${g.guest.padEnd(width)}  ${(g.class ?? 'unclassified').padEnd(classWidth)}${conf}\n`);
+      say(`  ${g.guest.padEnd(width)}  ${(g.class ?? 'unclassified').padEnd(classWidth)}${conf}\n`);
     }
   }
-  io.out(`wrote ${files.length} files to ${opts.output}${path.sep} (report.html, report.md, classes.json, features.csv, charts/)\n`);
+  say(`wrote ${files.length} files to ${opts.output}${path.sep} (report.html, report.md, classes.{json,csv,tex}, features.{csv,tex}, charts/)\n`);
   printWarnings(model.analysis.warnings, io, `see ${path.join(opts.output, 'report.html')}`);
+  if (opts.json) io.out(`${JSON.stringify(analysisSummary(result, opts.output, loaded.files), null, 2)}\n`);
 }
 
 interface CompareCliOptions {
@@ -129,6 +137,7 @@ export function registerAnalysisCommands(program: Command, io: CliIo = defaultIo
     .option('--resamples <n>', 'bootstrap resamples for confidence intervals', parseCount(0), 1000)
     .option('--class-resamples <n>', 'bootstrap replicates for class confidence', parseCount(0), 200)
     .option('--no-png', 'skip PNG rendering of the charts')
+    .option('--json', 'print a JSON summary (classes, key features, caveats, warnings, output paths) on stdout; everything else on stderr')
     .action(async (traces: string[], opts: AnalyzeCliOptions) => runAnalyze(traces, opts, io));
 
   program

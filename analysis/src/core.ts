@@ -47,8 +47,24 @@ export { compileSpec, renderSvg, type Rendered } from './render/svg.ts';
 // Reports and export.
 export { analyze, type Analysis, type AnalyzeOptions } from './report/analyze.ts';
 export { buildReportModel, renderCharts } from './report/render-charts.ts';
-export { EXPORTERS, csvExporter, htmlExporter, jsonExporter, markdownExporter, type Exporter, type RenderedChart, type ReportModel } from './export/index.ts';
-export { escapeHtml, escapeMarkdownCell } from './export/escape.ts';
+export {
+  EXPORTERS,
+  classCsvExporter,
+  csvExporter,
+  htmlExporter,
+  jsonExporter,
+  latexClassesExporter,
+  latexFeaturesExporter,
+  markdownExporter,
+  normaliseSvg,
+  standaloneSvg,
+  type Exporter,
+  type RenderedChart,
+  type ReportModel,
+} from './export/index.ts';
+export { classesTex, featuresTex } from './export/latex.ts';
+export { escapeHtml, escapeLatex, escapeMarkdownCell } from './export/escape.ts';
+export { caveats, hostLoadWarnings, runLoads, type Caveat, type CaveatId, type RunLoad } from './report/caveats.ts';
 
 // Comparison.
 export { compareTraces, type ComparisonRow, type CompareOptions } from './compare/compare.ts';

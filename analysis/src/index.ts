@@ -5,5 +5,6 @@ export * from './core.ts';
 
 export { expandInputs, findDatasets, loadTraces, readTraceFile, repoRoot, type LoadOptions, type LoadResult } from './load/files.ts';
 export { fontsRender, svgToPng } from './render/png.ts';
-export { prepareOutputDir, writeReport, type WriteOptions, type WriteResult } from './report/write.ts';
+export { prepareOutputDir, writeReport, type ChartFiles, type WriteOptions, type WriteResult } from './report/write.ts';
+export { analysisSummary, SUMMARY_SCHEMA, type AnalysisSummaryJson, type GuestSummaryJson } from './report/summary.ts';
 export { registerAnalysisCommands, runAnalyze, runCompare, type CliIo } from './cli.ts';

@@ -9,6 +9,7 @@ export type WarningKind =
   | 'run-status'
   | 'memory-guard'
   | 'accelerator'
+  | 'host-load'
   | 'mixed-conditions'
   | 'outliers'
   | 'failed-boots'
@@ -46,6 +47,7 @@ export const WARNING_TITLES: Record<WarningKind, string> = {
   'run-status': 'Runs that did not complete',
   'memory-guard': 'Batches stopped by the memory guard',
   accelerator: 'Accelerator',
+  'host-load': 'Host load',
   'mixed-conditions': 'Mixed conditions',
   outliers: 'Outliers (reported, kept)',
   'failed-boots': 'Failed boots',

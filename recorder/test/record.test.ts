@@ -111,5 +111,11 @@ test('the ready match keeps the line a guest printed (unikernel MAC and random b
   assert.deepEqual(bs.map((b) => b.status), ['ok', 'ok']);
   for (const b of bs) assert.match(b.ready_match ?? '', /^unikernel: ready mac=52:54:00:ab:cd:ef rng=[0-9a-f]{16}$/);
   assert.notEqual(bs[0]!.ready_match, bs[1]!.ready_match, 'random bytes differ between boots');
-  assert.deepEqual(Object.keys(bs[0]!.markers), ['platform', 'devices'], 'markers seen in boot order');
+  for (const b of bs) {
+    const m = b.markers;
+    assert.ok(m.platform !== undefined && m.devices !== undefined, 'platform and devices markers seen');
+    assert.ok(m.platform <= m.devices && m.devices <= b.te_ns!, 'markers seen in boot order');
+    const times = Object.values(m);
+    assert.deepEqual(times, [...times].sort((x, y) => x - y), 'markers are written in time order');
+  }
 });

@@ -11,7 +11,7 @@ import { rngFor, type Rng } from '../stats/random.ts';
 import type { Warning } from '../warnings.ts';
 import { chooseK, cluster, meanSilhouette, nearest } from './kmeans.ts';
 import { classNames } from './names.ts';
-import { DIMENSIONS, fitStandardiser, rawVector, slopeFromComponent, standardise, unstandardise, type Standardiser } from './vectors.ts';
+import { chooseTimeBasis, dimensionNames, fitStandardiser, rawVector, slopeFromComponent, standardise, unstandardise, type Standardiser, type TimeBasis } from './vectors.ts';
 
 export type KOption = number | 'auto';
 /** What a guest was placed on: both features, or ΔT only (nearest centroid in that dimension). */
@@ -42,6 +42,8 @@ export interface ClassCentroid {
   rank: number;
   size: number;
   singleMedianMs: number;
+  /** The centroid's TK, when the time basis is TK. */
+  singleTkMedianMs: number | null;
   /** null when clustering used ΔT only. */
   scalingSlope: number | null;
 }
@@ -50,6 +52,8 @@ export interface Classification {
   k: number;
   kRequested: KOption;
   classes: string[];
+  /** Whether the time component is TK (every guest had a `kernel` marker) or ΔT. */
+  timeBasis: TimeBasis;
   dimensions: string[];
   /** Mean silhouette of the final clustering; null when k equals the number of points. */
   silhouette: number | null;
@@ -78,8 +82,8 @@ interface Fit {
 }
 
 /** Cluster one set of summaries with a fixed k and dimensionality. */
-function fit(summaries: readonly GuestSummary[], k: number, twoD: boolean, seed: number): Fit {
-  const raws = summaries.map(rawVector);
+function fit(summaries: readonly GuestSummary[], k: number, twoD: boolean, seed: number, timeBasis: TimeBasis): Fit {
+  const raws = summaries.map((s) => rawVector(s, timeBasis));
   const inFit = raws.map((r) => r !== null && (!twoD || r[1] !== null));
   const rows = raws.flatMap((r, i) => (inFit[i] ? [twoD ? [r![0], r![1] as number] : [r![0]]] : []));
   const standardiser = fitStandardiser(rows);
@@ -135,6 +139,7 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     k: 0,
     kRequested,
     classes: [],
+    timeBasis: chooseTimeBasis(summaries),
     dimensions: [],
     silhouette: null,
     kScores: null,
@@ -149,7 +154,8 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     return unclassified();
   }
 
-  // Decide k and the dimensionality once; bootstrap replicates reuse both.
+  // Decide the time basis, k and the dimensionality once; bootstrap replicates reuse all three.
+  const timeBasis = chooseTimeBasis(summaries);
   let k: number;
   let twoD: boolean;
   let kScores: Classification['kScores'] = null;
@@ -160,7 +166,7 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
       k = m;
       warnings.push({ kind: 'k-fallback', message: `k=auto needs at least 3 guests to compare k by silhouette; found ${m}: using k=${k}` });
     } else {
-      const probe = fit(summaries, 2, twoD, seed);
+      const probe = fit(summaries, 2, twoD, seed, timeBasis);
       const choice = chooseK(probe.points, seed);
       k = choice.k;
       kScores = choice.scores;
@@ -184,7 +190,7 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     });
   }
 
-  const main = fit(summaries, k, twoD, seed);
+  const main = fit(summaries, k, twoD, seed, timeBasis);
   const names = classNames(k);
 
   let agreements: number[] | null = null;
@@ -193,7 +199,7 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     const streams: Rng[] = inputs.map((input) => rngFor(seed, 'class-confidence', input.guest));
     for (let b = 0; b < resamples; b++) {
       const replicate: GuestInput[] = inputs.map((input, i) => resampleGuest(input, streams[i] as Rng));
-      const rep = fit(replicate.map(summariseGuest), k, twoD, seed);
+      const rep = fit(replicate.map(summariseGuest), k, twoD, seed, timeBasis);
       rep.labels.forEach((label, i) => {
         if (label !== null && label === main.labels[i]) agreements![i]!++;
       });
@@ -222,11 +228,15 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
 
   const centroids: ClassCentroid[] = main.centroids.map((c, rank) => {
     const raw = unstandardise(c, main.standardiser);
+    // Charts place centroids on a ΔT axis: under a TK basis, use the geometric mean of the members' ΔT.
+    const memberDts = summaries.flatMap((s, i) => (main.labels[i] === rank && s.singleMedianMs !== null ? [Math.log10(s.singleMedianMs)] : []));
+    const timeMs = 10 ** (raw[0] as number);
     return {
       class: names[rank] as string,
       rank: rank + 1,
       size: main.labels.filter((l) => l === rank).length,
-      singleMedianMs: 10 ** (raw[0] as number),
+      singleMedianMs: timeBasis === 'dt' || !memberDts.length ? timeMs : 10 ** (memberDts.reduce((a, b) => a + b, 0) / memberDts.length),
+      singleTkMedianMs: timeBasis === 'tk' ? timeMs : null,
       scalingSlope: twoD ? slopeFromComponent(raw[1] as number) : null,
     };
   });
@@ -235,7 +245,8 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     k,
     kRequested,
     classes: names,
-    dimensions: twoD ? [...DIMENSIONS] : [DIMENSIONS[0]],
+    timeBasis,
+    dimensions: twoD ? dimensionNames(timeBasis) : [dimensionNames(timeBasis)[0]],
     silhouette: k < main.points.length ? meanSilhouette(main.points, main.fitLabels, k) : null,
     kScores,
     centroids,

@@ -1,16 +1,36 @@
-// Feature vectors for clustering. ΔT spans decades across classes (hundreds of ms to seconds), so it enters
-// as log10; the slope spans 20 to ~900 ms/instance and may be ≤ 0 for noisy fast guests, so it enters as
-// asinh(slope / 10 ms): logarithmic for large slopes, linear and sign-preserving near zero.
-// Both are then standardised so neither dimension dominates by units alone.
+// Feature vectors for clustering: [single-instance time, scaling slope].
+// The time is TK — the guest's own boot, Te − its `kernel` marker — when every guest has that marker, and
+// ΔT otherwise. TK is preferred because ΔT also holds the VMM's and the firmware's start-up, the same for
+// every guest on one VMM: under TCG that shared ~60 ms is most of a small guest's ΔT and would make a minimal
+// kernel and a library OS look alike, while TK compares what the guests themselves do. Either time spans
+// decades across classes, so it enters as log10 (TK floored at the console's read granularity). The slope
+// spans 20 to ~900 ms/instance and may be ≤ 0 for noisy fast guests, so it enters as asinh(slope / 10 ms):
+// logarithmic for large slopes, linear and sign-preserving near zero. Both are then standardised so neither
+// dimension dominates by units alone.
 import type { GuestSummary } from '../features/guest-inputs.ts';
 
 /** The slope where asinh turns from linear to logarithmic, ms per instance. */
 export const SLOPE_SCALE_MS = 10;
 
-export const DIMENSIONS = ['log10 single-instance median ΔT', 'asinh(scaling slope / 10 ms)'] as const;
+/** Which single-instance time the first component holds. */
+export type TimeBasis = 'tk' | 'dt';
+
+/** TK below this is under the console's read granularity (both lines often arrive in one read). */
+export const TK_FLOOR_MS = 0.1;
+
+export function dimensionNames(basis: TimeBasis): [string, string] {
+  const time = basis === 'tk' ? 'log10 single-instance median TK (Te − kernel marker)' : 'log10 single-instance median ΔT';
+  return [time, 'asinh(scaling slope / 10 ms)'];
+}
 
 export function dtComponent(medianMs: number): number {
   return Math.log10(Math.max(medianMs, 1e-3));
+}
+
+/** Use TK when every guest that has a time also has a TK. */
+export function chooseTimeBasis(summaries: readonly Pick<GuestSummary, 'singleMedianMs' | 'singleTkMedianMs'>[]): TimeBasis {
+  const timed = summaries.filter((s) => s.singleMedianMs !== null);
+  return timed.length > 0 && timed.every((s) => s.singleTkMedianMs !== null) ? 'tk' : 'dt';
 }
 
 export function slopeComponent(slope: number): number {
@@ -21,10 +41,14 @@ export function slopeFromComponent(c: number): number {
   return Math.sinh(c) * SLOPE_SCALE_MS;
 }
 
-/** [ΔT component, slope component or null]; null when there is no single-instance ΔT at all. */
-export function rawVector(s: Pick<GuestSummary, 'singleMedianMs' | 'scalingSlope'>): [number, number | null] | null {
-  if (s.singleMedianMs === null) return null;
-  return [dtComponent(s.singleMedianMs), s.scalingSlope === null ? null : slopeComponent(s.scalingSlope)];
+/** [time component, slope component or null]; null when there is no single-instance time at all. */
+export function rawVector(
+  s: Pick<GuestSummary, 'singleMedianMs' | 'singleTkMedianMs' | 'scalingSlope'>,
+  basis: TimeBasis = 'dt',
+): [number, number | null] | null {
+  const time = basis === 'tk' ? (s.singleTkMedianMs === null ? null : Math.max(s.singleTkMedianMs, TK_FLOOR_MS)) : s.singleMedianMs;
+  if (time === null) return null;
+  return [dtComponent(time), s.scalingSlope === null ? null : slopeComponent(s.scalingSlope)];
 }
 
 export interface Standardiser {

@@ -1,6 +1,10 @@
 // features.csv: one row per guest and condition, every feature as a flat column, for spreadsheets and pandas.
+// classes.csv: the class table, one row per guest, numbers at full precision.
 import type { ConditionFeatures } from '../features/compute.ts';
 import { BOOT_STATUSES } from '@bootlab/trace';
+import type { GuestClass } from '../classify/classify.ts';
+import type { Analysis } from '../report/analyze.ts';
+import { singleMedianCi } from '../report/tables.ts';
 import { csvField } from './escape.ts';
 import type { Exporter, ReportModel } from './exporter.ts';
 
@@ -68,6 +72,41 @@ export const csvExporter: Exporter = {
     for (const c of analysis.features.conditions) {
       lines.push(COLUMNS.map(([, f]) => csvField(f(c, classOf.get(c.guest) ?? null))).join(','));
     }
+    return `${lines.join('\r\n')}\r\n`;
+  },
+};
+
+type ClassColumn = [header: string, value: (g: GuestClass, a: Analysis) => Cell];
+
+const CLASS_COLUMNS: ClassColumn[] = [
+  ['guest', (g) => g.guest],
+  ['class', (g) => g.class],
+  ['rank', (g) => g.rank],
+  ['confidence', (g) => g.confidence],
+  ['basis', (g) => g.basis],
+  ['host', (g) => g.features.host],
+  ['accel', (g) => g.features.accel],
+  ['single_median_ms', (g) => g.features.singleMedianMs],
+  ['single_median_ci_lo_ms', (g, a) => singleMedianCi(a, g.guest)?.lo],
+  ['single_median_ci_hi_ms', (g, a) => singleMedianCi(a, g.guest)?.hi],
+  ['single_source', (g) => g.features.singleSource],
+  ['scaling_slope_ms_per_instance', (g) => g.features.scalingSlope],
+  ['scaling_slope_ci_lo', (g) => g.features.scalingSlopeCi?.lo],
+  ['scaling_slope_ci_hi', (g) => g.features.scalingSlopeCi?.hi],
+  ['scaling_ols_slope', (g) => g.features.scalingOlsSlope],
+  ['scaling_interval_ms', (g) => g.features.scalingIntervalMs],
+  ['sweep_sizes', (g) => g.features.sweepSizes.join(' ')],
+  ['ok_boots', (g) => g.features.okBoots],
+  ['failed_boots', (g) => g.features.failedBoots],
+  ['outliers', (g) => g.features.outliers],
+];
+
+export const classCsvExporter: Exporter = {
+  format: 'csv',
+  file: 'classes.csv',
+  serialize({ analysis }: ReportModel): string {
+    const lines = [CLASS_COLUMNS.map(([h]) => h).join(',')];
+    for (const g of analysis.classification.guests) lines.push(CLASS_COLUMNS.map(([, f]) => csvField(f(g, analysis))).join(','));
     return `${lines.join('\r\n')}\r\n`;
   },
 };

@@ -39,3 +39,27 @@ export function csvField(value: string | number | boolean | null | undefined): s
   const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
+
+const LATEX: Record<string, string> = {
+  '\\': '\\textbackslash{}',
+  '{': '\\{',
+  '}': '\\}',
+  $: '\\$',
+  '&': '\\&',
+  '#': '\\#',
+  _: '\\_',
+  '%': '\\%',
+  '~': '\\textasciitilde{}',
+  '^': '\\textasciicircum{}',
+  // A cell starting with [ after \\ would be read as the row's optional argument; < > | are not in OT1.
+  '[': '{[}',
+  ']': '{]}',
+  '<': '\\textless{}',
+  '>': '\\textgreater{}',
+  '|': '\\textbar{}',
+};
+
+/** LaTeX text (a table cell, a caption). One pass, so the backslashes it inserts are not escaped again. */
+export function escapeLatex(text: string): string {
+  return text.replace(/[\\{}$&#_%~^[\]<>|]/g, (c) => LATEX[c] as string).replace(/\r?\n|\r/g, ' ');
+}

@@ -1,5 +1,6 @@
 // report.md: the report for a repository or a notebook. Charts are linked as charts/<name>.svg next to it.
 import { allTables, classTable, runTable, type Table } from '../report/tables.ts';
+import { caveats, CAVEAT_WARNING_KINDS } from '../report/caveats.ts';
 import { methods } from '../report/methods.ts';
 import { groupWarnings } from '../warnings.ts';
 import { escapeMarkdownCell, escapeMarkdownText } from './escape.ts';
@@ -26,11 +27,17 @@ export const markdownExporter: Exporter = {
     const a = model.analysis;
     const out: string[] = ['# bootlab analysis', '', escapeMarkdownText(summaryLine(model)), ''];
     out.push('## Classes', '', table(classTable(a)), '');
-    const groups = groupWarnings(a.warnings);
+    out.push('## Caveats', '');
+    for (const c of caveats(a)) {
+      out.push(`- **${c.flagged ? '⚠ applies' : '✓ clear'} — ${escapeMarkdownText(c.title)}.** ${escapeMarkdownText(c.summary)}`);
+      for (const d of c.details) out.push(`  - ${escapeMarkdownText(d.trim())}`);
+    }
+    out.push('');
+    const groups = groupWarnings(a.warnings.filter((w) => !CAVEAT_WARNING_KINDS.has(w.kind)));
     if (groups.length) {
-      out.push('## Caveats', '');
+      out.push('### Other warnings', '');
       for (const g of groups) {
-        out.push(`### ${g.title}`, '', ...g.messages.map((m) => `- ${escapeMarkdownText(m)}`), '');
+        out.push(`#### ${g.title}`, '', ...g.messages.map((m) => `- ${escapeMarkdownText(m)}`), '');
       }
     }
     if (model.charts.length) {

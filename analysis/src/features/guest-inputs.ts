@@ -8,6 +8,7 @@ import type { Accel, Boot, TraceSet } from '../types.ts';
 import { cmp, type Warning } from '../warnings.ts';
 import { DEFAULT_VMM } from '../parse/vmm-variant.ts';
 import { groupByBatch } from './conditions.ts';
+import { tkMsOf } from './phases.ts';
 import { fitOls, fitSlope } from './scaling.ts';
 import { okDts } from './summary.ts';
 
@@ -28,6 +29,8 @@ export interface GuestInput {
   vmm: string;
   /** ok ΔTs of single-instance boots (single mode, or multi batches of one). */
   single: number[];
+  /** TK (Te − kernel marker) of those boots that carry a `kernel` marker. */
+  singleTk: number[];
   singleSource: SingleSource | null;
   /** The sweep at the smallest launch interval measured; null when there is none. */
   sweep: { intervalMs: number; batches: SweepBatch[] } | null;
@@ -36,6 +39,8 @@ export interface GuestInput {
 export interface GuestSummary {
   /** Single-instance median ΔT, ms. */
   singleMedianMs: number | null;
+  /** Single-instance median TK (the guest's own boot: Te − kernel marker), ms; null without markers. */
+  singleTkMedianMs: number | null;
   singleSource: SingleSource | null;
   /** Theil–Sen slope of batch median ΔT against N: ms per extra concurrent instance. */
   scalingSlope: number | null;
@@ -61,6 +66,7 @@ export function summariseGuest(input: GuestInput): GuestSummary {
   }
   return {
     singleMedianMs,
+    singleTkMedianMs: input.singleTk.length ? median(input.singleTk) : null,
     singleSource: singleMedianMs === null ? null : singleSource,
     scalingSlope: fit?.slope ?? null,
     scalingSlopeCi: fit?.ci ?? null,
@@ -75,6 +81,7 @@ export function resampleGuest(input: GuestInput, rng: Rng): GuestInput {
   return {
     ...input,
     single: resample(input.single, rng),
+    singleTk: resample(input.singleTk, rng),
     sweep: input.sweep && {
       intervalMs: input.sweep.intervalMs,
       batches: input.sweep.batches.map((b) => ({ launched: b.launched, dts: resample(b.dts, rng) })),
@@ -131,12 +138,15 @@ export function guestInputs(traces: TraceSet): { inputs: GuestInput[]; warnings:
     const killAfterReady = allMulti.filter((b) => !b.keep_alive);
     const multi = killAfterReady.length ? killAfterReady : allMulti;
     const multiBatches = groupByBatch(multi);
+    let singleFrom: readonly Boot[] = singleBoots;
     let single = okDts(singleBoots);
     let singleSource: SingleSource | null = single.length ? 'single' : null;
     if (!single.length) {
-      single = okDts(multiBatches.filter((batch) => batch.length === 1).flat());
+      singleFrom = multiBatches.filter((batch) => batch.length === 1).flat();
+      single = okDts(singleFrom);
       singleSource = single.length ? 'multi n=1' : null;
     }
+    const singleTk = singleFrom.flatMap((b) => tkMsOf(b) ?? []);
 
     // The smallest interval packs launches tightest: the paper's headline scaling setup (3 ms).
     const intervals = [...new Set(multi.map((b) => b.interval_ms ?? 0))].sort((a, b) => a - b);
@@ -151,7 +161,7 @@ export function guestInputs(traces: TraceSet): { inputs: GuestInput[]; warnings:
         break;
       }
     }
-    inputs.push({ guest, host: place.host, accel: place.accel, vmm, single, singleSource, sweep });
+    inputs.push({ guest, host: place.host, accel: place.accel, vmm, single, singleTk, singleSource, sweep });
   }
   if (places.size > 1) {
     warnings.push({

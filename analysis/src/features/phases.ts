@@ -1,6 +1,9 @@
 // Phase durations from console markers. The generic chain is Ts → markers in time order → Te; each link is
-// a phase named "from→to". The paper's named quantities fall out of it: Ts → first marker is VMM start plus
-// firmware, and with a `kernel` marker TK is its time and ΔTR = Te − TK (kernel entry to ready).
+// a phase named "from→to". The paper's named quantities come from two conventional marker names:
+//   `kernel` — the first line the guest kernel prints (kernel entry);
+//   `init`   — the kernel is up and hands over to its init / service (e.g. Linux starting /init or systemd).
+// Ts → kernel is the VMM's and the firmware's part (host and VMM init); TK = Te − kernel is the guest's own
+// boot, "guest start without VMM/host init"; ΔTR = Te − init is "kernel up → service ready".
 import { median, quantile } from 'simple-statistics';
 import type { Boot } from '../types.ts';
 import { cmp } from '../warnings.ts';
@@ -9,6 +12,14 @@ import { summarise, type Summary } from './summary.ts';
 export const TS = 'Ts';
 export const TE = 'Te';
 export const KERNEL_MARKER = 'kernel';
+export const INIT_MARKER = 'init';
+
+/** TK of one ok boot: Te − `kernel` marker, ms; null without the marker or Te. */
+export function tkMsOf(boot: Pick<Boot, 'status' | 'te_ns' | 'markers'>): number | null {
+  const kernel = boot.markers[KERNEL_MARKER];
+  if (boot.status !== 'ok' || boot.te_ns === null || kernel === undefined || !Object.hasOwn(boot.markers, KERNEL_MARKER)) return null;
+  return (boot.te_ns - kernel) / NS_PER_MS;
+}
 
 export interface BootPhase {
   name: string;
@@ -57,11 +68,11 @@ export interface PhaseFeatures {
   phases: PhaseStat[];
   /** Ts → first console byte. */
   firstOutputMs: Summary | null;
-  /** Ts → first marker: VMM start-up plus firmware. */
+  /** Ts → `kernel` marker (or the first marker when there is no `kernel` one): VMM start-up plus firmware. */
   vmmFirmwareMs: Summary | null;
-  /** TK − Ts, from the `kernel` marker. */
+  /** TK = Te − `kernel` marker: the guest's own boot, without VMM and host init. */
   tkMs: Summary | null;
-  /** ΔTR = Te − TK. */
+  /** ΔTR = Te − `init` marker: kernel up → service ready. */
   dtrMs: Summary | null;
 }
 
@@ -92,12 +103,14 @@ export function phaseFeatures(boots: readonly Boot[]): PhaseFeatures {
     .sort((a, b) => a.medianStartMs - b.medianStartMs || cmp(a.name, b.name));
 
   const withKernel = ok.filter((b) => Object.hasOwn(b.markers, KERNEL_MARKER));
-  const kernelAt = (b: Boot) => b.markers[KERNEL_MARKER] as number;
+  const withInit = ok.filter((b) => Object.hasOwn(b.markers, INIT_MARKER));
   return {
     phases,
     firstOutputMs: summarise(ok.filter((b) => b.first_output_ns !== null).map((b) => ((b.first_output_ns as number) - b.ts_ns) / NS_PER_MS)),
-    vmmFirmwareMs: summarise(firstMarker),
-    tkMs: summarise(withKernel.map((b) => (kernelAt(b) - b.ts_ns) / NS_PER_MS)),
-    dtrMs: summarise(withKernel.map((b) => ((b.te_ns as number) - kernelAt(b)) / NS_PER_MS)),
+    vmmFirmwareMs: withKernel.length
+      ? summarise(withKernel.map((b) => ((b.markers[KERNEL_MARKER] as number) - b.ts_ns) / NS_PER_MS))
+      : summarise(firstMarker),
+    tkMs: summarise(withKernel.flatMap((b) => tkMsOf(b) ?? [])),
+    dtrMs: summarise(withInit.map((b) => ((b.te_ns as number) - (b.markers[INIT_MARKER] as number)) / NS_PER_MS)),
   };
 }

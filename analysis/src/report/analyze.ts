@@ -6,6 +6,7 @@ import { classify, DEFAULT_CLASSIFY_RESAMPLES, type Classification, type KOption
 import { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED, type Features } from '../features/compute.ts';
 import type { TraceSet } from '../types.ts';
 import { sortWarnings, type Warning } from '../warnings.ts';
+import { hostLoadWarnings } from './caveats.ts';
 
 export interface AnalyzeOptions {
   k?: KOption;
@@ -36,6 +37,6 @@ export function analyze(traces: TraceSet, loadWarnings: readonly Warning[] = [],
   const features = computeFeatures(traces, { seed: opts.seed, resamples: opts.resamples });
   const classification = classify(features, { k: opts.k, seed: opts.seed, resamples: opts.classResamples });
   const charts = buildCharts({ traces, features, classification });
-  const warnings = sortWarnings([...loadWarnings, ...features.warnings, ...classification.warnings]);
+  const warnings = sortWarnings([...loadWarnings, ...hostLoadWarnings(traces), ...features.warnings, ...classification.warnings]);
   return { traces, features, classification, charts, warnings, options: opts };
 }

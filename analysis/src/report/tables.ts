@@ -1,7 +1,8 @@
 // The report's tables as plain string grids. Exporters decide the markup and do the escaping, so the
 // Markdown and HTML reports cannot drift apart in content.
-import { conditionLabel } from '../features/conditions.ts';
+import { conditionLabel, type ConditionKey } from '../features/conditions.ts';
 import { fmtInterval, fmtKb, fmtMs, fmtPct } from '../export/format.ts';
+import type { GuestClass } from '../classify/classify.ts';
 import type { Analysis } from './analyze.ts';
 
 export interface Table {
@@ -10,19 +11,43 @@ export interface Table {
   rows: string[][];
   /** Columns holding numbers (right-aligned). */
   numeric?: number[];
+  /** Columns of free text that may wrap; every other cell stays on one line (intervals, labels). */
+  wrap?: number[];
+}
+
+/** 95% CI of a guest's single-instance median ΔT: from its single-mode condition where it was classified. */
+export function singleMedianCi(a: Analysis, guest: string): { lo: number; hi: number } | null {
+  const f = a.classification.guests.find((g) => g.guest === guest)?.features;
+  if (!f || f.singleSource !== 'single') return null;
+  const c = a.features.conditions.find((x) => x.guest === guest && x.host === f.host && x.accel === f.accel && x.mode === 'single');
+  return c?.dt?.medianCi ?? null;
+}
+
+/**
+ * Condition labels for the per-condition tables. When every condition ran in one place (accelerator and
+ * host), the place goes into the caption once and the column says only "single" / "multi 3 ms".
+ */
+function conditionLabels(a: Analysis): { label: (c: ConditionKey) => string; where: string } {
+  const places = new Set(a.features.conditions.map((c) => `${c.accel}@${c.host}`));
+  if (places.size !== 1) return { label: conditionLabel, where: '' };
+  return { label: (c) => (c.mode === 'single' ? 'single' : `multi ${c.intervalMs} ms`), where: ` — every condition on ${[...places][0]}` };
+}
+
+/** Class rank (unclassified last), then single-instance median ΔT, then name. */
+export function byClass(x: GuestClass, y: GuestClass): number {
+  const rank = (g: GuestClass) => g.rank ?? Number.POSITIVE_INFINITY;
+  const dt = (g: GuestClass) => g.features.singleMedianMs ?? Number.POSITIVE_INFINITY;
+  return rank(x) - rank(y) || dt(x) - dt(y) || (x.guest < y.guest ? -1 : x.guest > y.guest ? 1 : 0);
 }
 
 export function classTable(a: Analysis): Table {
-  const medianCi = (guest: string) => {
-    const f = a.classification.guests.find((g) => g.guest === guest)!.features;
-    const c = a.features.conditions.find((x) => x.guest === guest && x.host === f.host && x.accel === f.accel && x.mode === 'single');
-    return c?.dt?.medianCi ?? null;
-  };
+  const medianCi = (guest: string) => singleMedianCi(a, guest);
   return {
     caption: `Guest classes (k = ${a.classification.k}${a.classification.kRequested === 'auto' ? ', chosen by silhouette' : ''})`,
     headers: ['guest', 'class', 'confidence', 'median ΔT (ms)', '95% CI', 'scaling slope (ms/inst.)', '95% CI', 'placed on', 'ok', 'failed', 'where'],
     numeric: [2, 3, 5, 8, 9],
-    rows: a.classification.guests.map((g) => [
+    // By class (fastest first), then single-instance ΔT: the order a reader compares guests in.
+    rows: [...a.classification.guests].sort(byClass).map((g) => [
       g.guest,
       g.class ?? 'unclassified',
       fmtPct(g.confidence),
@@ -39,13 +64,14 @@ export function classTable(a: Analysis): Table {
 }
 
 export function conditionTable(a: Analysis): Table {
+  const cond = conditionLabels(a);
   return {
-    caption: 'ΔT per guest and condition (all ok boots of the condition; multi pools every batch size)',
+    caption: `ΔT per guest and condition (all ok boots of the condition; multi pools every batch size)${cond.where}`,
     headers: ['guest', 'condition', 'boots', 'ok', 'failed', 'median', '95% CI', 'mean', 'sd', 'MAD', 'IQR', 'p5', 'p95', 'p99', 'CV', 'outliers', 'launch lag p95'],
     numeric: [2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
     rows: a.features.conditions.map((c) => [
       c.guest,
-      conditionLabel(c),
+      cond.label(c),
       String(c.boots),
       String(c.ok),
       String(c.failed),
@@ -66,16 +92,17 @@ export function conditionTable(a: Analysis): Table {
 }
 
 export function scalingTable(a: Analysis): Table {
+  const cond = conditionLabels(a);
   const multi = a.features.conditions.filter((c) => c.scaling);
   return {
-    caption: 'Scaling per guest and launch interval (ms per extra instance; ΔT in ms)',
+    caption: `Scaling per guest and launch interval (ms per extra instance; ΔT in ms)${cond.where}`,
     headers: ['guest', 'condition', 'batch sizes', 'Theil–Sen slope', '95% CI', 'OLS slope', 'OLS R²', 'slope vs launch index', 'slope vs running at launch', 'host mem / instance'],
     numeric: [3, 5, 6, 7, 8],
     rows: multi.map((c) => {
       const s = c.scaling!;
       return [
         c.guest,
-        conditionLabel(c),
+        cond.label(c),
         [...new Set(s.batches.map((b) => b.launched))].sort((x, y) => x - y).join(', '),
         fmtMs(s.vsBatchSize?.slope),
         fmtInterval(s.vsBatchSize?.ci),
@@ -90,11 +117,12 @@ export function scalingTable(a: Analysis): Table {
 }
 
 export function phaseTable(a: Analysis): Table {
+  const cond = conditionLabels(a);
   const rows = a.features.conditions
     .filter((c) => c.phases.phases.length || c.phases.firstOutputMs)
     .map((c) => [
       c.guest,
-      conditionLabel(c),
+      cond.label(c),
       fmtMs(c.phases.firstOutputMs?.median),
       fmtMs(c.phases.vmmFirmwareMs?.median),
       fmtMs(c.phases.tkMs?.median),
@@ -102,21 +130,23 @@ export function phaseTable(a: Analysis): Table {
       c.phases.phases.map((p) => `${p.name} ${fmtMs(p.medianMs)}`).join('; ') || '—',
     ]);
   return {
-    caption: 'Phases (medians, ms): first output, VMM + firmware (Ts → first marker), TK − Ts and ΔTR = Te − TK (from the `kernel` marker)',
-    headers: ['guest', 'condition', 'Ts → first output', 'VMM + firmware', 'TK − Ts', 'ΔTR', 'phases'],
+    caption: `Phases (medians, ms): first output, VMM + firmware (Ts → \`kernel\` marker), TK = Te − \`kernel\` (the guest's own boot) and ΔTR = Te − \`init\` (kernel up → ready)${cond.where}`,
+    headers: ['guest', 'condition', 'Ts → first output', 'VMM + firmware', 'TK', 'ΔTR', 'phases'],
     numeric: [2, 3, 4, 5],
+    wrap: [6],
     rows,
   };
 }
 
 export function resourceTable(a: Analysis): Table {
+  const cond = conditionLabels(a);
   return {
-    caption: 'Resources (medians): CPU time of the VMM at Te, memory per running instance from samples',
+    caption: `Resources (medians): CPU time of the VMM at Te, memory per running instance from samples${cond.where}`,
     headers: ['guest', 'condition', 'CPU at Te (ms)', 'RSS at Te', 'PSS / instance', 'RSS / instance', 'samples'],
     numeric: [2, 3, 4, 5, 6],
     rows: a.features.conditions.map((c) => [
       c.guest,
-      conditionLabel(c),
+      cond.label(c),
       fmtMs(c.resources.cpuMsAtTe?.median),
       fmtKb(c.resources.rssKbAtTe?.median),
       fmtKb(c.resources.pssKbPerInstance?.median),
@@ -131,6 +161,8 @@ export function runTable(a: Analysis): Table {
     caption: 'Runs',
     headers: ['run', 'file', 'started', 'mode', 'host', 'CPU', 'cores', 'kernel', 'QEMU', 'accelerator', 'end', 'boots'],
     numeric: [6, 11],
+    // Run ids (UUIDs), paths, CPU names and QEMU binaries are long: let every text cell wrap.
+    wrap: [0, 1, 2, 3, 4, 5, 7, 8, 9, 10],
     rows: a.traces.runs.map((r) => {
       const h = r.header;
       const plan = h.plan.mode === 'multi' ? `multi, N = ${h.plan.n.join('/')}, every ${h.plan.intervals_ms.join('/')} ms` : `single × ${h.plan.n.join('/')}`;

@@ -1,11 +1,11 @@
-// The file-writing edge of a report: DIR/{classes.json,features.csv,report.md,report.html} and
-// DIR/charts/<name>.{vl.json,svg,png}. The output directory is checked before any analysis runs
+// The file-writing edge of a report: DIR/{classes.json,classes.csv,features.csv,classes.tex,features.tex,
+// report.md,report.html} and DIR/charts/<name>.{vl.json,svg,png} (the SVG print-ready: export/svg.ts). The output directory is checked before any analysis runs
 // (hyperfine: never discover a bad -o after the expensive part).
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { EXPORTERS, type Exporter, type ReportModel } from '../export/index.ts';
+import { EXPORTERS, standaloneSvg, type Exporter, type ReportModel } from '../export/index.ts';
 import { fontsRender, svgToPng } from '../render/png.ts';
 import type { Warning } from '../warnings.ts';
 import type { Analysis } from './analyze.ts';
@@ -31,8 +31,20 @@ export interface WriteOptions {
   exporters?: readonly Exporter[];
 }
 
+export interface ChartFiles {
+  name: string;
+  title: string;
+  vegaLite: string;
+  svg: string;
+  png: string | null;
+}
+
 export interface WriteResult {
+  /** Every file written, in order. */
   files: string[];
+  /** Exporter outputs by file name (e.g. "report.html" → DIR/report.html). */
+  outputs: Record<string, string>;
+  charts: ChartFiles[];
   model: ReportModel;
 }
 
@@ -49,12 +61,19 @@ export async function writeReport(analysis: Analysis, dir: string, options: Writ
     const file = path.join(dir, name);
     await writeFile(file, data);
     files.push(file);
+    return file;
   };
-  for (const exporter of options.exporters ?? EXPORTERS) await put(exporter.file, exporter.serialize(model));
+  const outputs: Record<string, string> = {};
+  for (const exporter of options.exporters ?? EXPORTERS) outputs[exporter.file] = await put(exporter.file, exporter.serialize(model));
+  const charts: ChartFiles[] = [];
   for (const chart of model.charts) {
-    await put(path.join('charts', `${chart.name}.vl.json`), `${JSON.stringify(chart.spec, null, 2)}\n`);
-    await put(path.join('charts', `${chart.name}.svg`), chart.svg);
-    if (png) await put(path.join('charts', `${chart.name}.png`), svgToPng(chart.svg));
+    charts.push({
+      name: chart.name,
+      title: chart.title,
+      vegaLite: await put(path.join('charts', `${chart.name}.vl.json`), `${JSON.stringify(chart.spec, null, 2)}\n`),
+      svg: await put(path.join('charts', `${chart.name}.svg`), standaloneSvg(chart.svg)),
+      png: png ? await put(path.join('charts', `${chart.name}.png`), svgToPng(chart.svg)) : null,
+    });
   }
-  return { files, model };
+  return { files, outputs, charts, model };
 }

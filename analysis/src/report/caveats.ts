@@ -1,0 +1,185 @@
+// The report's own caveats: five things a reader must know before quoting a number, each stated whether or
+// not it applies ("all runs used KVM" is as much a statement as "TCG inflates ΔT"). Built from the analysis
+// itself, so report.html, report.md and the --json summary say the same thing. Pure.
+import { median } from 'simple-statistics';
+import { LOW_CONFIDENCE } from '../classify/classify.ts';
+import { conditionLabel } from '../features/conditions.ts';
+import { MODIFIED_Z_THRESHOLD } from '../features/outliers.ts';
+import { fmtMs } from '../export/format.ts';
+import type { Run, TraceSet } from '../types.ts';
+import type { Warning, WarningKind } from '../warnings.ts';
+import type { Analysis } from './analyze.ts';
+
+export type CaveatId = 'accelerator' | 'host-load' | 'outliers' | 'low-confidence' | 'memory-guard';
+
+export interface Caveat {
+  id: CaveatId;
+  title: string;
+  /** True when the caveat applies to these data (the reader should act on it). */
+  flagged: boolean;
+  summary: string;
+  /** One line per run, condition or guest concerned. */
+  details: string[];
+}
+
+/** Warning kinds the caveat list states in full; reports list the other warnings after it. */
+export const CAVEAT_WARNING_KINDS: ReadonlySet<WarningKind> = new Set(['accelerator', 'host-load', 'outliers', 'low-confidence', 'memory-guard']);
+
+/** Background load1 at a run's first sample, per core, from which other work is taken to compete with the guests. */
+export const BUSY_HOST_LOAD_PER_CORE = 0.5;
+
+/** Details listed per caveat before "… and N more". */
+const MAX_DETAILS = 12;
+
+function capped(lines: string[]): string[] {
+  return lines.length <= MAX_DETAILS ? lines : [...lines.slice(0, MAX_DETAILS), `… and ${lines.length - MAX_DETAILS} more`];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const load = (v: number) => v.toFixed(2);
+/** "The run" / "All 3 runs". */
+const allRuns = (n: number) => (n === 1 ? 'The run' : n === 2 ? 'Both runs' : `All ${n} runs`);
+
+export interface RunLoad {
+  run: Run;
+  cores: number;
+  samples: number;
+  /** load1 of the first sample: mostly what ran before the run (load1 is a one-minute average). */
+  start: number | null;
+  median: number | null;
+  peak: number | null;
+  /** Other work was competing: start load per core ≥ BUSY_HOST_LOAD_PER_CORE, or a single-mode run above one per core. */
+  busy: boolean;
+}
+
+export function runLoads(traces: TraceSet): RunLoad[] {
+  return traces.runs.map((run) => {
+    const cores = run.header.host.cores;
+    const loads = run.samples.map((s) => s.load1);
+    if (loads.length === 0) return { run, cores, samples: 0, start: null, median: null, peak: null, busy: false };
+    const start = loads[0] as number;
+    const med = median(loads);
+    const single = run.header.plan.mode === 'single';
+    return {
+      run,
+      cores,
+      samples: loads.length,
+      start,
+      median: med,
+      peak: Math.max(...loads),
+      busy: start / cores >= BUSY_HOST_LOAD_PER_CORE || (single && med > cores),
+    };
+  });
+}
+
+/** Warnings for runs recorded on a busy host (they join the analysis's warnings: terminal, --json, report). */
+export function hostLoadWarnings(traces: TraceSet): Warning[] {
+  return runLoads(traces)
+    .filter((l) => l.busy)
+    .map((l) => ({
+      kind: 'host-load' as const,
+      file: l.run.file,
+      message: `run ${l.run.runId} (${l.run.file}): host load1 was ${load(l.start as number)} at the start (median ${load(l.median as number)}) on ${plural(l.cores, 'core')}: other work competed with the guests, so ΔT may be inflated`,
+    }));
+}
+
+function acceleratorCaveat(a: Analysis): Caveat {
+  const runs = a.traces.runs;
+  const tcg = runs.filter((r) => r.header.host.accel === 'tcg');
+  const details = runs.map((r) => {
+    const h = r.header.host;
+    return `run ${r.runId} (${r.file}): ${h.accel.toUpperCase()} on ${h.hostname} (${h.accel_reason || 'no reason recorded'}; KVM: ${h.kvm_flavour})`;
+  });
+  let summary: string;
+  if (runs.length === 0) summary = 'No runs.';
+  else if (tcg.length === 0) summary = `${allRuns(runs.length)} used KVM (hardware virtualisation).`;
+  else if (tcg.length === runs.length) {
+    summary = `${allRuns(runs.length)} used TCG, software emulation: ΔT is several times what KVM gives. Compare these numbers only with other TCG measurements.`;
+  } else {
+    summary = `${tcg.length} of ${runs.length} runs used TCG (software emulation), the others KVM: do not compare ΔT across the two; each guest is classified on the accelerator where it has most boots.`;
+  }
+  return { id: 'accelerator', title: 'Accelerator', flagged: tcg.length > 0, summary, details: capped(details) };
+}
+
+function hostLoadCaveat(a: Analysis): Caveat {
+  const loads = runLoads(a.traces);
+  const measured = loads.filter((l) => l.samples > 0);
+  const busy = loads.filter((l) => l.busy);
+  const details = loads.map((l) =>
+    l.samples === 0
+      ? `run ${l.run.runId}: no samples, host load unknown`
+      : `run ${l.run.runId} (${l.run.header.plan.mode}, ${plural(l.cores, 'core')}): load1 ${load(l.start as number)} at the start, median ${load(l.median as number)}, peak ${load(l.peak as number)}${l.busy ? ' — busy host' : ''}`,
+  );
+  let summary: string;
+  if (measured.length === 0) summary = 'No run recorded host samples: host load is unknown.';
+  else if (busy.length) {
+    summary = `${busy.length} of ${plural(loads.length, 'run')} started on a busy host (load1 ≥ ${BUSY_HOST_LOAD_PER_CORE} per core, or above one per core during a single-mode run): other work competed with the guests and may inflate ΔT. Re-record on an idle host before quoting these numbers.`;
+  } else {
+    summary = `Every run with samples started on a quiet host (load1 below ${BUSY_HOST_LOAD_PER_CORE} per core). Peaks during multi-instance batches are the guests' own load.`;
+  }
+  if (measured.length && measured.length < loads.length) summary += ` ${loads.length - measured.length} run(s) have no samples.`;
+  return { id: 'host-load', title: 'Host load', flagged: busy.length > 0, summary, details: capped(details) };
+}
+
+function outlierCaveat(a: Analysis): Caveat {
+  const flagged = a.features.conditions.filter((c) => c.outliers.boots.length > 0);
+  const total = flagged.reduce((s, c) => s + c.outliers.boots.length, 0);
+  const ok = a.features.conditions.reduce((s, c) => s + c.ok, 0);
+  const details = flagged.map((c) => {
+    const values = c.outliers.boots
+      .slice(0, 4)
+      .map((b) => `${fmtMs(b.dtMs)} ms (z ${b.z.toFixed(1)})`)
+      .join(', ');
+    const more = c.outliers.boots.length > 4 ? ', …' : '';
+    return `${c.guest} (${conditionLabel(c)}): ${c.outliers.boots.length} of ${c.ok} — ${values}${more}${c.dt ? `; median ${fmtMs(c.dt.median)} ms` : ''}`;
+  });
+  const summary = total
+    ? `${plural(total, 'boot')} of ${ok} successful boots, in ${plural(flagged.length, 'condition')}, ${total === 1 ? 'has' : 'have'} |modified z| > ${MODIFIED_Z_THRESHOLD}. They are reported and kept in every statistic; medians and the classification are robust to them.`
+    : `No outliers: no ΔT has |modified z| > ${MODIFIED_Z_THRESHOLD} within its condition.`;
+  return { id: 'outliers', title: 'Outliers', flagged: total > 0, summary, details: capped(details) };
+}
+
+function confidenceCaveat(a: Analysis): Caveat {
+  const c = a.classification;
+  const classified = c.guests.filter((g) => g.class !== null);
+  const low = classified.filter((g) => g.confidence !== null && g.confidence < LOW_CONFIDENCE);
+  const threshold = `${Math.round(LOW_CONFIDENCE * 100)}%`;
+  let summary: string;
+  if (classified.length === 0) summary = 'No guest was classified.';
+  else if (c.resamples === 0 || classified.every((g) => g.confidence === null)) summary = 'Class confidence was not computed (no bootstrap replicates).';
+  else if (low.length) {
+    summary = `${plural(low.length, 'guest')} kept ${low.length === 1 ? 'its' : 'their'} class in fewer than ${threshold} of ${c.resamples} bootstrap replicates: their class is uncertain; record more boots or a longer sweep before relying on it.`;
+  } else summary = `Every classified guest kept its class in at least ${threshold} of ${c.resamples} bootstrap replicates.`;
+  const details = low.map((g) => `${g.guest}: "${g.class}" in ${((g.confidence as number) * 100).toFixed(0)}% of replicates (${g.basis === 'dt' ? 'ΔT only' : 'ΔT + slope'})`);
+  return { id: 'low-confidence', title: 'Low class confidence', flagged: low.length > 0, summary, details: capped(details) };
+}
+
+function memoryGuardCaveat(a: Analysis): Caveat {
+  const details: string[] = [];
+  let guardedRuns = 0;
+  let guardedBatches = 0;
+  for (const run of a.traces.runs) {
+    const batches = run.batches.filter((b) => b.stopped_by === 'memory_guard');
+    const guarded = run.end?.status === 'guarded';
+    if (!guarded && batches.length === 0) continue;
+    if (guarded) guardedRuns++;
+    guardedBatches += batches.length;
+    const reason = run.end?.reason ? ` (${run.end.reason})` : '';
+    const cut = batches.map((b) => `${b.guest} N = ${b.n}: ${b.launched} launched`);
+    const listed = cut.length > 6 ? [...cut.slice(0, 6), `… ${cut.length - 6} more`] : cut;
+    details.push(
+      `run ${run.runId} (${run.file}): ${guarded ? `stopped on the memory guard${reason}` : 'completed'}; ` +
+        (batches.length ? `${plural(batches.length, 'batch', 'batches')} cut short (${listed.join('; ')})` : 'no batch cut short'),
+    );
+  }
+  const summary =
+    guardedRuns || guardedBatches
+      ? `${plural(guardedRuns, 'run')} stopped on the memory guard and ${plural(guardedBatches, 'batch', 'batches')} launched fewer instances than planned. Cut-short batches enter the scaling fit at the number actually launched; the largest planned batch sizes are missing.`
+      : 'No run stopped on the memory guard: every batch launched as planned.';
+  return { id: 'memory-guard', title: 'Memory guard', flagged: guardedRuns + guardedBatches > 0, summary, details: capped(details) };
+}
+
+/** The five caveats, always in this order. */
+export function caveats(a: Analysis): Caveat[] {
+  return [acceleratorCaveat(a), hostLoadCaveat(a), outlierCaveat(a), confidenceCaveat(a), memoryGuardCaveat(a)];
+}
