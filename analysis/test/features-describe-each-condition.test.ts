@@ -79,3 +79,11 @@ test('a batch stopped by the memory guard is a caveat, and the slope uses instan
   // Fitting against the planned n = 20 would give about 17 ms/instance here.
   assert.ok(Math.abs((s.vsBatchSize?.slope ?? 0) - 30) < 3, String(s.vsBatchSize?.slope));
 });
+
+test('markers seen in the same read keep the recorded (descriptor) order, so every boot has one phase chain', async () => {
+  const { bootPhases: phasesOf } = await import('../src/features/phases.ts');
+  const base = paperAnalysis().traces.boots.find((b) => b.status === 'ok')!;
+  // "platform" and "devices" arrived in one read: equal times, recorded in descriptor order.
+  const tied = { ...base, markers: { platform: base.ts_ns + 10, devices: base.ts_ns + 10 } };
+  assert.deepEqual(phasesOf(tied).map((p) => p.name), ['Ts→platform', 'platform→devices', 'devices→Te']);
+});

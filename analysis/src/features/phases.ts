@@ -36,10 +36,13 @@ const NS_PER_MS = 1e6;
 export function bootPhases(boot: Boot): BootPhase[] {
   if (boot.te_ns === null) return [];
   const te = boot.te_ns;
-  // Object.entries: own keys only; zod already dropped any "__proto__" key.
+  // Object.entries: own keys only; zod already dropped any "__proto__" key. The recorder writes markers in
+  // time order, and markers seen in the same console read (equal times) in the descriptor's order: a stable
+  // sort by time keeps that, so the phase chain is the same for every boot of a guest. Breaking ties by name
+  // would flip e.g. "platform"/"devices" between boots and split one phase into two.
   const marks = Object.entries(boot.markers)
     .filter(([, t]) => t >= boot.ts_ns && t <= te)
-    .sort(([na, ta], [nb, tb]) => ta - tb || cmp(na, nb));
+    .sort(([, ta], [, tb]) => ta - tb);
   if (marks.length === 0) return [];
   const chain: [string, number][] = [[TS, boot.ts_ns], ...marks, [TE, te]];
   const phases: BootPhase[] = [];
