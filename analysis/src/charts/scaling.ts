@@ -47,7 +47,8 @@ function layeredFacet(
 ): ChartSpec {
   const positive = rows.filter((r) => r.y > 0);
   const y = { field: 'y', type: 'quantitative' as const, title: yTitle, scale: scaleFor(positive.map((r) => r.y)) };
-  const x = { field: 'x', type: 'quantitative' as const, title: xTitle };
+  // Padding keeps the points at the largest N off the plot's edge, where they would be cut in half.
+  const x = { field: 'x', type: 'quantitative' as const, title: xTitle, scale: { padding: 10 } };
   const color: { field: string; type: 'nominal'; title: string; sort: string[]; scale: object; legend: object } = {
     field: 'guest',
     type: 'nominal' as const,
