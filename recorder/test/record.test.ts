@@ -119,3 +119,27 @@ test('the ready match keeps the line a guest printed (unikernel MAC and random b
     assert.deepEqual(times, [...times].sort((x, y) => x - y), 'markers are written in time order');
   }
 });
+
+test('linux (Debian cloud kernel + busybox init), single mode, 2 boots: ok, markers in boot order', async () => {
+  await ensureBuilt('linux');
+  const output = join(out, 'linux.jsonl');
+  await record(runOptions({ guests: ['linux'], output, n: [2], timeoutS: 120 }));
+  const bs = boots(readTrace(output));
+  assert.deepEqual(bs.map((b) => b.status), ['ok', 'ok']);
+  for (const b of bs) {
+    const m = b.markers;
+    assert.ok(m.kernel! < m.init! && m.init! <= b.te_ns!, `kernel < init ≤ ready: ${JSON.stringify(m)}`);
+    assert.ok(b.argv.includes('-initrd') && b.argv.includes('128'), 'initrd and 128 MB from the descriptor');
+  }
+});
+
+test('debian (systemd from a read-only shared disk), single mode: ok, firmware → kernel → initramfs → init → ready', async () => {
+  await ensureBuilt('debian');
+  const output = join(out, 'debian.jsonl');
+  await record(runOptions({ guests: ['debian'], output, n: [1], timeoutS: 300 }));
+  const [b] = boots(readTrace(output));
+  assert.equal(b?.status, 'ok', b?.console_tail ?? '');
+  assert.deepEqual(Object.keys(b!.markers), ['firmware', 'kernel', 'initramfs', 'init'], 'markers seen, in this order');
+  assert.ok(b!.markers.init! < b!.te_ns!);
+  assert.ok(b!.argv.some((a) => a.includes('readonly=on')), 'the root disk is attached read-only');
+});

@@ -186,7 +186,7 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
   if (!twoD && complete > 0) {
     warnings.push({
       kind: 'k-fallback',
-      message: `only ${complete} guest(s) have a scaling slope, fewer than k=${k}: all guests clustered on single-instance ΔT alone`,
+      message: `only ${complete} guest(s) have a scaling slope, fewer than the ${k} classes: all guests clustered on single-instance time alone`,
     });
   }
 
