@@ -43,10 +43,7 @@ static inline void memory_fence(void) { __asm__ volatile("mfence" : : : "memory"
 
 static inline void cpu_relax(void) { __asm__ volatile("pause" : : : "memory"); }
 
-/* Timeouts only need to be roughly right, and calibrating the TSC against the PIT would cost boot
- * time on every run, so a typical ~3 GHz rate is assumed. */
-#define TSC_TICKS_PER_MS_GUESS 3000000ull
-
+/* The TSC's rate is measured at boot by kernel/clock.c. */
 static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;

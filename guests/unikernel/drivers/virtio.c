@@ -2,6 +2,7 @@
 
 #include "../arch/io.h"
 #include "../arch/paging.h"
+#include "../kernel/clock.h"
 #include "../kernel/memory.h"
 #include "../kernel/panic.h"
 #include "../lib/fmt.h"
@@ -509,13 +510,13 @@ int virtq_pop(struct virtq *q, uint32_t *len)
 
 int virtq_wait(struct virtq *q, uint32_t *len, unsigned timeout_ms)
 {
-    uint64_t start = rdtsc(), budget = timeout_ms * TSC_TICKS_PER_MS_GUESS;
+    uint64_t start = clock_uptime_ms();
     for (;;) {
         int id = virtq_pop(q, len);
         if (id >= 0)
             return id;
-        if (rdtsc() - start > budget)
-            panic("%s: no answer on queue %u after ~%u ms", q->dev->name, q->index, timeout_ms);
+        if (clock_uptime_ms() - start > timeout_ms)
+            panic("%s: no answer on queue %u after %u ms", q->dev->name, q->index, timeout_ms);
         cpu_relax();
     }
 }

@@ -114,7 +114,7 @@ int virtq_add(struct virtq *q, const void *buf, uint32_t len, bool device_writes
 void virtq_kick(struct virtq *q);
 /* Takes one completed buffer off the used ring: its descriptor id, or -1 if none is ready. */
 int virtq_pop(struct virtq *q, uint32_t *len);
-/* Spins until a buffer completes; panics after roughly `timeout_ms` (TSC-based, approximate). */
+/* Spins until a buffer completes; panics after `timeout_ms` (kernel/clock.h: needs clock_init). */
 int virtq_wait(struct virtq *q, uint32_t *len, unsigned timeout_ms);
 
 #endif

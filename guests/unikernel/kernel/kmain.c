@@ -1,10 +1,12 @@
 /* Bring-up order: console first so every later failure can be reported, then traps so a fault is
- * reported rather than resetting the machine, then memory, then devices, then the application. */
+ * reported rather than resetting the machine, then memory, then the clock (the drivers' timeouts
+ * need it), then devices, then the application. */
 #include <stdint.h>
 
 #include "../arch/trap.h"
 #include "../boot/multiboot.h"
 #include "../lib/string.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "console.h"
 #include "devices.h"
@@ -17,6 +19,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr);
 
 void kmain(uint32_t magic, uint32_t mbi_addr)
 {
+    clock_mark_entry();
     console_init();
     /* Firmware (SeaBIOS's "Booting from ROM..") may leave the cursor mid-line; start a fresh one. */
     console_putc('\n');
@@ -30,6 +33,8 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
     kprintf("unikernel: %lu KiB of RAM usable in %u region(s), cmdline \"%s\"\n",
             memory_total_bytes() / 1024, memory_region_count(), cmdline_get());
     kprintf("unikernel: platform up\n");
+
+    clock_init(); /* prints "unikernel: clock ..." */
 
     char choice[16];
     const char *v = cmdline_value("virtio", choice, sizeof(choice));

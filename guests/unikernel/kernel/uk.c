@@ -2,10 +2,10 @@
 
 #include <stdarg.h>
 
-#include "../arch/io.h"
 #include "../drivers/virtio_net.h"
 #include "../drivers/virtio_rng.h"
 #include "../lib/fmt.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "console.h"
 #include "panic.h"
@@ -65,7 +65,17 @@ size_t uk_net_poll(void *buf, size_t cap)
     return virtio_net_poll(buf, cap);
 }
 
+uint64_t uk_monotonic_ns(void)
+{
+    return clock_monotonic_ns();
+}
+
 uint64_t uk_uptime_ms(void)
 {
-    return rdtsc() / TSC_TICKS_PER_MS_GUESS;
+    return clock_uptime_ms();
+}
+
+uint64_t uk_wall_time_ns(void)
+{
+    return clock_wall_ns();
 }

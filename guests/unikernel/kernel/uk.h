@@ -30,7 +30,10 @@ void uk_net_send(const void *frame, size_t len);
 /* Returns the length of one received frame, or 0 if none is waiting. */
 size_t uk_net_poll(void *buf, size_t cap);
 
-/* Milliseconds since an arbitrary origin; approximate (assumes a ~3 GHz TSC), for timeouts only. */
+/* Time since kernel entry, counted by the TSC at the rate measured against the PIT at boot. */
+uint64_t uk_monotonic_ns(void);
 uint64_t uk_uptime_ms(void);
+/* Nanoseconds since 1970-01-01 UTC: the RTC's reading at boot (whole seconds) plus the TSC since. */
+uint64_t uk_wall_time_ns(void);
 
 #endif
