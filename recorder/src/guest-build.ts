@@ -20,6 +20,8 @@ function listInputs(dir: string, root = dir): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'build' && dir === root) continue;
+    // Descriptors are how an image is booted, not what it is built from: editing one needs no rebuild.
+    if (dir === root && entry.name.endsWith('.json')) continue;
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listInputs(path, root));
