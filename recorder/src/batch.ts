@@ -93,6 +93,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * instances already running is still read (and timestamped) while we wait for the next launch.
  */
 export async function waitUntil(clock: Clock, target: bigint): Promise<void> {
+  // Always let the event loop's I/O phase run at least once: when launches fall behind schedule (spawn
+  // takes longer than the interval), returning at once would chain every launch of the batch without a
+  // single console read in between, and the instances' Te would be stamped only after the last launch.
+  await nextTurn();
   for (;;) {
     const remainingMs = Number(target - clock()) / 1e6;
     if (remainingMs <= 0) return;
