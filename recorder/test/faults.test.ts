@@ -101,3 +101,15 @@ test('two recorders at once keep their own instances, counts and traces apart', 
     assert.ok(bs.every((x) => x.guest === name && x.status === 'ok' && x.running_at_launch < 6));
   }
 });
+
+test('launches that fall behind schedule still let console reads through: Te is not stamped after the last launch', async () => {
+  const output = join(out, 'behind.jsonl');
+  // 40 guests that print their ready line at once, launched back to back: every spawn is late, and the
+  // launch loop must still yield to stdout between launches.
+  await record(runOptions({ guests: [fakeGuest('instant')], output, qemu: FAKE_VMM, mode: 'multi', n: [40], intervalsMs: [0], keepAlive: true }));
+  const bs = boots(readTrace(output));
+  assert.equal(bs.filter((b) => b.status === 'ok').length, 40);
+  const lastTs = Math.max(...bs.map((b) => b.ts_ns));
+  const earlyTe = bs.filter((b) => b.te_ns! < lastTs).length;
+  assert.ok(earlyTe >= 10, `only ${earlyTe} of 40 ready lines were read before the last launch`);
+});
