@@ -240,7 +240,11 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   } finally {
     // Whatever happened, no VMM outlives the run.
     for (const inst of live) inst.stop('interrupted', state.stopRequested ?? 'run ended');
-    await Promise.race([Promise.all([...live].map((i) => i.closed)), new Promise((r) => setTimeout(r, 5000))]);
+    // The 5 s cap's timer is cleared once everything closed: left pending, it kept every `bootlab record`
+    // alive 5 s after its last record (also after SIGINT/SIGTERM).
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...live].map((i) => i.closed)), new Promise((r) => (cap = setTimeout(r, 5000)))]);
+    clearTimeout(cap);
     sampler.stop();
     if (options.handleSignals) {
       process.off('SIGINT', onSignal);

@@ -9,12 +9,22 @@ export interface LineSource {
   line: number;
 }
 
+/**
+ * Text from a hostile line (a JSON.parse snippet, a key in a field path) as it may appear in a one-line error:
+ * control characters and bidi overrides escaped, so the message cannot break lines or rewrite a terminal,
+ * and cut to `max` characters.
+ */
+function printable(text: string, max: number): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 export class TraceFormatError extends Error {
   readonly file: string;
   readonly line: number;
   readonly field: string | null;
   constructor(source: LineSource, field: string | null, problem: string) {
-    super(`${source.file}:${source.line}: ${field ? `${field}: ` : ''}${problem}`);
+    super(`${source.file}:${source.line}: ${field ? `${printable(field, 200)}: ` : ''}${printable(problem, 500)}`);
     this.name = 'TraceFormatError';
     this.file = source.file;
     this.line = source.line;

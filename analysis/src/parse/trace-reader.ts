@@ -1,6 +1,6 @@
 // Lines → one validated Run. Pure: takes lines from any source (file stream, string, Deno reader).
 // Every record goes through @bootlab/trace's parseTraceLine, so errors read `file:line: field: problem`.
-import { parseTraceLine, TraceFormatError, type HeaderRecord, type TraceRecord } from '@bootlab/trace';
+import { MAX_LINE_CHARS, parseTraceLine, TraceFormatError, type HeaderRecord, type TraceRecord } from '@bootlab/trace';
 import type { Boot, Run } from '../types.ts';
 import type { Warning } from '../warnings.ts';
 import { splitText, type TextLine } from './lines.ts';
@@ -43,11 +43,13 @@ export class RunReader {
     this.#skipBadLines = options.skipBadLines ?? false;
   }
 
-  add({ text, line, terminated }: TextLine): void {
+  add({ text, line, terminated, chars }: TextLine): void {
     this.#lastLine = line;
     if (text.trim() === '') return;
     const source = { file: this.#file, line };
     try {
+      // splitLines keeps only the start of an over-long line; refuse it with its true length.
+      if (chars !== undefined) throw new TraceFormatError(source, null, `line is ${chars} characters, over the ${MAX_LINE_CHARS} limit`);
       this.#accept(parseTraceLine(text, source), source);
     } catch (err) {
       if (!(err instanceof TraceFormatError)) throw err;
