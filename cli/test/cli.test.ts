@@ -1,5 +1,5 @@
 // The bootlab command as a user types it: errors are one clear line, and nothing recorded is lost.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { buildGuests } from '@bootlab/recorder';
+
 const BIN = fileURLToPath(new URL('../../bin/bootlab.mjs', import.meta.url));
+
+// Some errors are only reachable once the guest's image exists (a fresh clone has none).
+before(async () => {
+  await buildGuests(['minkernel']);
+});
 const dir = mkdtempSync(join(tmpdir(), 'bootlab-cli-'));
 
 function bootlab(...args: string[]) {

@@ -16,6 +16,8 @@ export interface RunState {
   guard: MemoryGuard;
   /** Every instance of the run not yet closed. */
   live: Set<Instance>;
+  /** The user's estimate of what one booting instance takes (--booting-mb), overriding the guard's own. */
+  bootingKb: number | null;
   /** Largest RSS at Te seen per guest: what the memory guard expects a booting instance to reach. */
   largestRssAtTe: Map<string, number>;
   /** Set when the run must stop launching (signal or fatal error). */
@@ -127,7 +129,8 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     }
     // The guard reads /proc/meminfo: do it before waiting, so it does not add to the launch lag.
     const booting = [...state.live].filter((i) => i.isBooting).length;
-    const perBooting = bootingCostKb(guest.descriptor.memory_mb, state.largestRssAtTe.get(plan.guest) ?? null);
+    const perBooting =
+      state.bootingKb ?? bootingCostKb(guest.descriptor.memory_mb, state.largestRssAtTe.get(plan.guest) ?? null);
     const verdict = state.guard.check(booting, perBooting);
     if (!verdict.ok) {
       stoppedBy = 'memory_guard';

@@ -39,6 +39,7 @@ interface RecordCliOptions {
   force: boolean;
   qemu: string;
   memoryFloor?: number;
+  bootingMb?: number;
   machine?: 'pc' | 'q35' | 'microvm';
   firmware?: string;
   cooldown: number;
@@ -71,6 +72,7 @@ export function registerRecorderCommands(program: Command): void {
     .option('--force', 'overwrite the output file if it exists', false)
     .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
     .option('--memory-floor <MiB>', 'stop launching when MemAvailable would fall below this (default max(1 GiB, 5 %))', positiveNumber('--memory-floor'))
+    .option('--booting-mb <MiB>', 'memory guard: what one booting instance may take (default: guest RAM + 64 MiB until seen at Te)', positiveNumber('--booting-mb'))
     .addOption(new Option('--machine <type>', 'override every guest\'s machine type').choices(['pc', 'q35', 'microvm']))
     .option('--firmware <fw>', 'override every guest\'s firmware: seabios, qboot or a path')
     .option('--cooldown <ms>', 'pause between batches', (t) => Number(t), 200)
@@ -93,6 +95,7 @@ export function registerRecorderCommands(program: Command): void {
         force: opts.force,
         qemu: opts.qemu,
         memoryFloorMb: opts.memoryFloor,
+        bootingMb: opts.bootingMb,
         machine: opts.machine,
         firmware: opts.firmware,
         cooldownMs: opts.cooldown,

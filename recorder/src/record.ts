@@ -35,6 +35,13 @@ export interface RecordOptions {
   qemu: string;
   /** Memory floor in MiB; default max(1 GiB, 5 % of MemTotal). */
   memoryFloorMb?: number | undefined;
+  /**
+   * What one booting instance may take, MiB. Default: guest RAM + VMM overhead until instances of the guest
+   * have been seen at Te, then their largest RSS + 25 %. Under TCG, keep-alive runs have hundreds of instances
+   * booting at once, and that safe default stops them far below what fits; an experimenter who knows the
+   * guest's footprint (e.g. ~18 MB PSS for minkernel) can say so here.
+   */
+  bootingMb?: number | undefined;
   machine?: 'pc' | 'q35' | 'microvm' | undefined;
   /** "seabios", "qboot" or a path; overrides every guest's firmware. */
   firmware?: string | undefined;
@@ -145,6 +152,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     guard: new MemoryGuard(floorKb),
     live,
     largestRssAtTe: new Map(),
+    bootingKb: options.bootingMb !== undefined ? Math.round(options.bootingMb * 1024) : null,
     stopRequested: null,
     write,
     onGuard: (batch, reason, data) => {

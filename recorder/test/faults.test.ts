@@ -71,7 +71,9 @@ test('the memory guard stops launching mid-run, and the trace says so', async ()
   const guest = privateGuest('minkernel', { name: 'guarded' });
   const output = join(out, 'guard.jsonl');
   // A floor 400 MiB under what is available now: the guard must stop well before 200 instances.
-  const floorMb = Math.floor(readMemInfo().availableKb / 1024) - 400;
+  // 1.5 GiB under what is available now: room for a few booting instances (each may take its RAM + 64 MiB),
+  // and for other processes moving MemAvailable, but far from 200.
+  const floorMb = Math.floor(readMemInfo().availableKb / 1024) - 1536;
   const result = await record(
     runOptions({ guests: [guest.path], output, mode: 'multi', n: [200], intervalsMs: [5], keepAlive: true, memoryFloorMb: floorMb }),
   );
