@@ -70,7 +70,6 @@ test('a trace that cannot be written mid-run (file size limit): clear error, ins
 test('the memory guard stops launching mid-run, and the trace says so', async () => {
   const guest = privateGuest('minkernel', { name: 'guarded' });
   const output = join(out, 'guard.jsonl');
-  // A floor 400 MiB under what is available now: the guard must stop well before 200 instances.
   // 1.5 GiB under what is available now: room for a few booting instances (each may take its RAM + 64 MiB),
   // and for other processes moving MemAvailable, but far from 200.
   const floorMb = Math.floor(readMemInfo().availableKb / 1024) - 1536;
