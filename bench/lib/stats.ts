@@ -1,0 +1,106 @@
+// Order statistics for benchmark summaries. Quantiles use linear interpolation between order statistics
+// (type 7, what numpy, R and DuckDB's quantile_cont use), so numbers here and in the DuckDB baseline agree.
+
+export function sorted(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+/** Quantile of already sorted values; NaN for none. */
+export function quantileSorted(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const pos = (xs.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = xs[lo] as number;
+  const b = xs[hi] as number;
+  return a + (b - a) * (pos - lo);
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  return quantileSorted(sorted(values), q);
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+export function mean(values: readonly number[]): number {
+  return values.length ? values.reduce((s, v) => s + v, 0) / values.length : Number.NaN;
+}
+
+export interface Summary {
+  n: number;
+  min: number;
+  p5: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function summarize(values: readonly number[]): Summary {
+  const xs = sorted(values);
+  return {
+    n: xs.length,
+    min: xs[0] ?? Number.NaN,
+    p5: quantileSorted(xs, 0.05),
+    p50: quantileSorted(xs, 0.5),
+    p95: quantileSorted(xs, 0.95),
+    p99: quantileSorted(xs, 0.99),
+    max: xs[xs.length - 1] ?? Number.NaN,
+    mean: mean(xs),
+  };
+}
+
+/** Deterministic PRNG (mulberry32) for bootstrap resampling and generated data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Percentile-bootstrap 95 % interval of median(a) / median(b), resampling each side independently:
+ * says whether a ratio's distance from 1 is more than noise.
+ */
+export function bootstrapRatioCi(a: readonly number[], b: readonly number[], resamples = 2000, seed = 7): [number, number] {
+  if (a.length === 0 || b.length === 0) return [Number.NaN, Number.NaN];
+  const next = rng(seed);
+  const draw = (xs: readonly number[]) => {
+    const sample = new Array<number>(xs.length);
+    for (let i = 0; i < xs.length; i++) sample[i] = xs[Math.floor(next() * xs.length)] as number;
+    return median(sample);
+  };
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r++) ratios.push(draw(a) / draw(b));
+  const s = sorted(ratios);
+  return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
+}
+
+/** The same for the difference median(a) − median(b). */
+export function bootstrapDiffCi(a: readonly number[], b: readonly number[], resamples = 2000, seed = 7): [number, number] {
+  if (a.length === 0 || b.length === 0) return [Number.NaN, Number.NaN];
+  const next = rng(seed);
+  const draw = (xs: readonly number[]) => {
+    const sample = new Array<number>(xs.length);
+    for (let i = 0; i < xs.length; i++) sample[i] = xs[Math.floor(next() * xs.length)] as number;
+    return median(sample);
+  };
+  const diffs: number[] = [];
+  for (let r = 0; r < resamples; r++) diffs.push(draw(a) - draw(b));
+  const s = sorted(diffs);
+  return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
+}
+
+/** Round for reports: 3 significant decimals below 10, fewer above. */
+export function round(v: number, digits = 3): number {
+  if (!Number.isFinite(v)) return v;
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
