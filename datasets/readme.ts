@@ -1,0 +1,138 @@
+// Generates datasets/README.md from the committed traces: provenance of each dataset (read from its own
+// header and end record) and the results table (from the analysis, never typed by hand).
+// `node --import tsx datasets/readme.ts` rewrites the README; the datasets test checks it is current.
+import { writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze, findDatasets, loadTraces, type Analysis, type Run } from '@bootlab/analysis';
+import { EXPERIMENTS } from './experiments.ts';
+
+const DATASETS = dirname(fileURLToPath(import.meta.url));
+
+export interface ResultRow {
+  guest: string;
+  class: string;
+  confidence: string;
+  singleMedianMs: string;
+  singleTkMs: string;
+  scalingSlope: string;
+  slopeCi: string;
+}
+
+const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+
+/** The rows of the results table: one per guest, fastest class first. */
+export function resultRows(a: Analysis): ResultRow[] {
+  return [...a.classification.guests]
+    .sort((x, y) => (x.rank ?? 99) - (y.rank ?? 99) || (x.features.singleMedianMs ?? 0) - (y.features.singleMedianMs ?? 0))
+    .map((g) => ({
+      guest: g.guest,
+      class: g.class ?? 'unclassified',
+      confidence: g.confidence === null ? '—' : `${Math.round(g.confidence * 100)} %`,
+      singleMedianMs: fmt(g.features.singleMedianMs),
+      singleTkMs: fmt(g.features.singleTkMedianMs),
+      scalingSlope: fmt(g.features.scalingSlope),
+      slopeCi: g.features.scalingSlopeCi ? `[${fmt(g.features.scalingSlopeCi.lo)}, ${fmt(g.features.scalingSlopeCi.hi)}]` : '—',
+    }));
+}
+
+export function resultsTable(rows: readonly ResultRow[]): string {
+  const lines = [
+    '| guest | class | confidence | single-instance median ΔT (ms) | median TK (ms) | scaling slope (ms/instance) | 95 % CI |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- |',
+    ...rows.map((r) => `| ${r.guest} | ${r.class} | ${r.confidence} | ${r.singleMedianMs} | ${r.singleTkMs} | ${r.scalingSlope} | ${r.slopeCi} |`),
+  ];
+  return lines.join('\n');
+}
+
+/** Parse the results table back out of a README (the datasets test compares it with a fresh analysis). */
+export function parseResultsTable(markdown: string): ResultRow[] {
+  const block = markdown.split('<!-- results:begin -->')[1]?.split('<!-- results:end -->')[0] ?? '';
+  return block
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| guest') && !l.startsWith('| ---'))
+    .map((l) => {
+      const [guest, cls, confidence, singleMedianMs, singleTkMs, scalingSlope, slopeCi] = l.slice(2, -2).split(' | ');
+      return {
+        guest: guest!,
+        class: cls!,
+        confidence: confidence!,
+        singleMedianMs: singleMedianMs!,
+        singleTkMs: singleTkMs!,
+        scalingSlope: scalingSlope!,
+        slopeCi: slopeCi!,
+      };
+    });
+}
+
+function runSummary(run: Run): string {
+  const h = run.header;
+  const recordArgs = h.argv.slice(h.argv.findIndex((a) => a === 'record'));
+  const command = `bootlab ${recordArgs.map((a) => (/[\s,]/.test(a) && !a.includes('/') ? a : a)).join(' ')}`.replace(/ -o \S+/, '').replace(/ --force/, '');
+  const counts = run.end
+    ? Object.entries(run.end.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')
+    : `${run.boots.length} boots (no end record)`;
+  const guarded = run.batches.filter((b) => b.stopped_by === 'memory_guard');
+  const guard = guarded.length
+    ? `; memory guard stopped ${guarded.length} batch(es): ${guarded.map((b) => `${b.guest} n=${b.n} at ${b.launched}`).join(', ')}`
+    : '';
+  return [
+    `- command: \`${command}\``,
+    `- recorded: ${h.started_at} with bootlab ${h.bootlab.version} (commit ${h.bootlab.commit?.slice(0, 10) ?? 'unknown'})`,
+    `- host: ${h.host.cpu_model}, ${h.host.cores} cores, ${Math.round(h.host.mem_total_kb / 1048576)} GiB, ${h.host.os}, kernel ${h.host.kernel}, QEMU ${h.host.qemu_version}, accelerator **${h.host.accel}** (${h.host.accel_reason})`,
+    `- outcome: ${run.end?.status ?? 'no end record'} — ${counts}${guard}`,
+  ].join('\n');
+}
+
+export async function datasetAnalysis(): Promise<{ analysis: Analysis; runs: Run[]; files: string[] }> {
+  const files = await findDatasets();
+  const loaded = await loadTraces(files);
+  return { analysis: analyze(loaded.traces, loaded.warnings), runs: loaded.traces.runs, files: loaded.files };
+}
+
+export async function renderReadme(): Promise<string> {
+  const { analysis, runs } = await datasetAnalysis();
+  const sections: string[] = [];
+  for (const exp of EXPERIMENTS) {
+    const file = join(DATASETS, `${exp.name}.jsonl.gz`);
+    const run = runs.find((r) => r.file.endsWith(relative(join(DATASETS, '..'), file)) || r.file === file);
+    sections.push(`### \`${exp.name}.jsonl.gz\` — ${exp.purpose}\n${run ? runSummary(run) : '- not recorded yet'}`);
+  }
+  const figure2 = runs.find((r) => r.file.includes('figure2'));
+  const fig2Batch = figure2?.batches[0];
+  const fig2Line = fig2Batch
+    ? `Figure 2 reached **${fig2Batch.launched}** concurrent keep-alive minkernels of ${fig2Batch.n} planned` +
+      (fig2Batch.stopped_by ? ` (stopped by: ${fig2Batch.stopped_by}; ${figure2?.events.find((e) => e.kind === 'memory_guard')?.message ?? ''})` : '') + '.'
+    : 'Figure 2 has not been recorded yet.';
+  return `# Datasets
+
+Real recordings made with \`bootlab record\` on the development machine, analysed by \`bootlab analyze\`
+(which reads these files when given no trace). **Every number here is a TCG number**: this machine's
+\`/dev/kvm\` is a software nested KVM (\`kvm_pvm\`) under which guests hang, so the recorder chose TCG —
+absolute times are far above KVM's, the classes and their order are what carries over. The machine
+was shared with other work while recording; each trace's samples record the host load.
+
+Re-record with \`node --import tsx datasets/record.ts [name…]\` (see \`experiments.ts\`), then regenerate this
+file with \`node --import tsx datasets/readme.ts\`. A test checks that this table still comes out of the
+analysis of the committed traces.
+
+## Results (generated)
+<!-- results:begin -->
+${resultsTable(resultRows(analysis))}
+<!-- results:end -->
+
+Classes: k-means (k = 3) over the standardised log single-instance median TK (Te − the guest's \`kernel\`
+marker: the guest's own boot, without the ~60–100 ms of QEMU and SeaBIOS every guest shares) and the
+asinh of the scaling slope (Theil–Sen slope of batch median ΔT against batch size at 3 ms, kill-after-ready
+batches, the paper's pc machine); confidence = share of bootstrap resamples in which the guest keeps its
+class. ΔT is the paper's end-to-end time. ${fig2Line}
+
+## Datasets
+${sections.join('\n\n')}
+`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(join(DATASETS, 'README.md'), await renderReadme());
+  process.stderr.write(`wrote ${join(DATASETS, 'README.md')}\n`);
+}
