@@ -138,7 +138,8 @@ export class RunReader {
     for (const batch of run.batches) {
       if (batch.stopped_by) {
         warnings.push({
-          kind: 'memory-guard',
+          // A batch cut short by a signal is a run-status matter, not a memory-guard one.
+          kind: batch.stopped_by === 'memory_guard' ? 'memory-guard' : 'run-status',
           file,
           guest: batch.guest,
           message: `run ${header.run_id}, batch ${batch.batch} (${batch.guest}, n=${batch.n}): stopped by ${batch.stopped_by} after ${batch.launched} of ${batch.n} launches`,
