@@ -14,30 +14,8 @@ export const TAG_VAR = 'BOOTLAB_CAMPAIGN_TAG';
 
 // ---------------------------------------------------------------------------------------------- random
 
-/** mulberry32: small and seedable; the campaign only needs reproducible choices, not quality. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** FNV-1a over the parts: one run's seed follows from (campaign seed, fault, run number). */
-export function hashSeed(...parts: readonly (string | number)[]): number {
-  let h = 0x811c9dc5;
-  for (const part of parts) {
-    const s = `${String(part)}\u0000`;
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
-    }
-  }
-  return h >>> 0;
-}
+// One seeded RNG for the whole project: the analysis package's (mulberry32 seeded by an FNV-1a hash of names).
+export { hashSeed, mulberry32 } from '@bootlab/analysis/core';
 
 export const uniform = (rng: () => number, lo: number, hi: number) => lo + (hi - lo) * rng();
 export const randInt = (rng: () => number, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));

@@ -53,17 +53,10 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
-/** Deterministic PRNG (mulberry32) for bootstrap resampling and generated data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for bootstrap resampling and generated data: the analysis package's mulberry32. */
+import { mulberry32 as rng } from '@bootlab/analysis/core';
+
+export { rng };
 
 /**
  * Percentile-bootstrap 95 % interval of median(a) / median(b), resampling each side independently:
