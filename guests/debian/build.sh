@@ -28,33 +28,8 @@ for tool in apt-get apt-cache dpkg-deb debootstrap mkfs.ext4 depmod modprobe cpi
   command -v "$tool" >/dev/null || die "missing $tool (see apt-packages.txt)"
 done
 
-# fetch_deb PKG -> prints the path of PKG's candidate .deb in the cache, downloading it if needed.
-# A cached file is reused only when its sha256 matches the archive index; without apt lists (no
-# `apt-get update` yet) the newest cached file of that package is used as is.
-fetch_deb() {
-  local pkg="$1" ver file sha
-  ver="$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2; exit}')"
-  if [[ -z "$ver" || "$ver" == "(none)" ]]; then
-    file="$(ls -1 "$CACHE/${pkg}_"*_amd64.deb 2>/dev/null | sort -V | tail -n 1 || true)"
-    [[ -n "$file" ]] || { log "no candidate for $pkg (run apt-get update)"; return 1; }
-    log "apt lists lack $pkg; using cached $(basename "$file")"
-    printf '%s\n' "$file"
-    return 0
-  fi
-  file="$CACHE/${pkg}_${ver//:/%3a}_amd64.deb"
-  sha="$(apt-cache show "$pkg=$ver" 2>/dev/null | awk '/^SHA256:/ {print $2; exit}')"
-  if [[ -f "$file" ]] && [[ -z "$sha" || "$(sha256sum "$file" | cut -d' ' -f1)" == "$sha" ]]; then
-    printf '%s\n' "$file"
-    return 0
-  fi
-  log "downloading $pkg=$ver"
-  local tmp
-  tmp="$(mktemp -d "$CACHE/.dl.XXXXXX")"
-  (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2)
-  mv -f "$tmp"/*.deb "$file"
-  rmdir "$tmp"
-  printf '%s\n' "$file"
-}
+# fetch_deb and cloud_kernel_package.
+source "$HERE/../lib/debian-packages.sh"
 
 # The mirror apt already uses for bookworm main (falls back to Debian's own).
 MIRROR="${BOOTLAB_DEBIAN_MIRROR:-}"
@@ -64,17 +39,8 @@ if [[ -z "$MIRROR" ]]; then
 fi
 MIRROR="${MIRROR:-http://deb.debian.org/debian/}"
 
-# The cloud kernel: resolve the metapackage to the real image package (linux-image-<abi>-cloud-amd64).
-KPKG="${BOOTLAB_KERNEL_PACKAGE:-}"
-if [[ -z "$KPKG" ]]; then
-  KPKG="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null \
-    | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-cloud-amd64$/ {print $2; exit}')"
-fi
-if [[ -z "$KPKG" ]]; then
-  KPKG="$(ls -1 "$CACHE"/linux-image-*-cloud-amd64_*_amd64.deb 2>/dev/null | sort -V | tail -n 1 \
-    | xargs -r basename | cut -d_ -f1)"
-fi
-[[ -n "$KPKG" ]] || die "cannot resolve linux-image-cloud-amd64 (run apt-get update)"
+# The cloud kernel: the real image package behind the metapackage.
+KPKG="$(cloud_kernel_package)"
 KDEB="$(fetch_deb "$KPKG")"
 BBDEB="$(fetch_deb busybox-static)"
 log "kernel package: $(basename "$KDEB")"

@@ -30,11 +30,21 @@ function listInputs(dir: string, root = dir): string[] {
   return out.sort();
 }
 
-/** sha256 over every input file's relative path and content: the build's identity. */
+/**
+ * sha256 over every input file's relative path and content: the build's identity. Inputs are the guest's
+ * folder (minus build/ and descriptors) and the shared build helpers beside it (guests/lib, sourced by
+ * build.sh scripts): editing a helper rebuilds every guest, which is cheap next to a stale image.
+ */
 export function inputsHash(guestDir: string): string {
   const hash = createHash('sha256');
   for (const path of listInputs(guestDir)) {
     hash.update(relative(guestDir, path)).update('\0').update(readFileSync(path)).update('\0');
+  }
+  const lib = join(guestDir, '..', 'lib');
+  if (existsSync(lib)) {
+    for (const path of listInputs(lib)) {
+      hash.update(`../lib/${relative(lib, path)}`).update('\0').update(readFileSync(path)).update('\0');
+    }
   }
   return hash.digest('hex');
 }
