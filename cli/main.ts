@@ -21,22 +21,37 @@ function version(): string {
   return pkg.version;
 }
 
-export async function buildProgram(): Promise<Command> {
+/** Commands that need nothing but the recorder package. */
+export const RECORDER_COMMANDS: ReadonlySet<string> = new Set(['record', 'doctor', 'guests']);
+
+/** The subcommand named in argv (node, script, …): the first argument that is not an option. */
+export function subcommandOf(argv: readonly string[]): string | null {
+  return argv.slice(2).find((a) => !a.startsWith('-')) ?? null;
+}
+
+/**
+ * The program for this argv. For a recorder command the analysis package is not even imported: a run must
+ * not fail to start (or pay for loading vega and danfo) because of the analysis side — a broken install,
+ * or its sources being edited while an overnight run starts. Help and unknown commands load everything.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('bootlab')
     .description('Measure how fast VMs boot, alone and many at once, and classify the guests.')
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRecorderCommands(program);
-  const { registerAnalysisCommands } = await import('@bootlab/analysis/cli');
-  registerAnalysisCommands(program);
-  registerDemoCommand(program);
+  if (!RECORDER_COMMANDS.has(subcommandOf(argv) ?? '')) {
+    const { registerAnalysisCommands } = await import('@bootlab/analysis/cli');
+    registerAnalysisCommands(program);
+    registerDemoCommand(program);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

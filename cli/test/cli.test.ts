@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { buildGuests } from '@bootlab/recorder';
 
@@ -71,5 +71,30 @@ test('doctor shows the QEMU version and the accelerator verdict for this machine
   assert.match(r.stdout, /^QEMU: +\d+\.\d+/m);
   assert.match(r.stdout, /^accelerator: +(tcg|kvm) — /m);
   if (/kvm_pvm/.test(r.stdout)) assert.match(r.stdout, /^accelerator: +tcg — kvm_pvm/m);
+  assert.match(r.stdout, /^launcher: +bootlab-launch \(\/.*\/bootlab-launch-[0-9a-f]{16}\) — /m);
   assert.match(r.stdout, /setpriv/);
+});
+
+test('record does not load the analysis package: a run starts even when analysis cannot be imported', () => {
+  // A module hook that makes every @bootlab/analysis import fail, as a broken install or a half-edited
+  // source would. `analyze` must then fail (or the hook proves nothing); `record` and `doctor` must not care.
+  const hooks = join(dir, 'no-analysis-hooks.mjs');
+  writeFileSync(
+    hooks,
+    `export async function resolve(specifier, context, next) {
+      if (specifier.startsWith('@bootlab/analysis')) throw new Error('analysis deliberately unavailable');
+      return next(specifier, context);
+    }\n`,
+  );
+  const register = join(dir, 'no-analysis.mjs');
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', register, BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const analyze = run('analyze', '--help');
+  assert.notEqual(analyze.status, 0);
+  assert.match(analyze.stderr, /analysis deliberately unavailable/);
+  const output = join(dir, 'no-analysis.jsonl');
+  const rec = run('record', 'minkernel', '-n', '1', '--accel', 'tcg', '-o', output);
+  assert.equal(rec.status, 0, rec.stderr);
+  assert.match(rec.stdout, /complete, 1 boot\(s\) \(ok 1\)/);
+  assert.equal(run('doctor').status, 0);
 });
