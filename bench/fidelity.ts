@@ -3,8 +3,8 @@
 // The C reference (bench/reference/recorder.c: one thread per instance, Ts before fork(), fork+execvp,
 // Te on the stdout read that completes the ready line) and the bootlab CLI record the same guests with the
 // same QEMU command line, interleaved run by run (the order rotates every round), so slow drift of this
-// shared machine falls on both alike. A third recorder, the reference started through bootlab's launcher
-// (setpriv --pdeathsig KILL --), splits bootlab's bias into "the launcher's extra exec" and "Node".
+// shared machine falls on both alike. A third recorder, the reference starting each command through
+// bootlab's launcher (bootlab-launch), splits bootlab's bias into "the launcher's extra exec" and "Node".
 //
 // Guests: the trivial process guest (ΔT is almost nothing but recorder cost, so it shows the absolute
 // bias) and minkernel under TCG (~70 ms, where the ratio matters). Modes: single, and multi at 3 ms with
@@ -12,13 +12,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTraceLine, type BootRecord, type HeaderRecord } from '@bootlab/trace';
-import { BOOTLAB, buildMinkernel, buildReference, mustRun, readJsonl, trivialDescriptor, type Binaries } from './lib/exec.ts';
+import { BOOTLAB, buildMinkernel, buildReference, launcherPrefix, mustRun, readJsonl, trivialDescriptor, type Binaries } from './lib/exec.ts';
 import { loadavg, REPO_ROOT, TMP_DIR } from './lib/machine.ts';
 import { atMost, info, runBenchmark, within, type BenchContext, type Result, type Row } from './lib/results.ts';
 import { bootstrapDiffCi, bootstrapRatioCi, median, round, summarize, type Summary } from './lib/stats.ts';
 
-export type RecorderName = 'bootlab' | 'reference' | 'reference+setpriv';
-const RECORDERS: RecorderName[] = ['bootlab', 'reference', 'reference+setpriv'];
+export type RecorderName = 'bootlab' | 'reference' | 'reference+launcher';
+const RECORDERS: RecorderName[] = ['bootlab', 'reference', 'reference+launcher'];
 
 interface GuestSetup {
   name: 'trivial' | 'minkernel';
@@ -60,7 +60,6 @@ function teAfterLastLaunch(boots: readonly { ts_ns?: unknown; te_ns?: unknown }[
 interface Learned {
   /** The QEMU argv bootlab used (boot records store it), replayed by the reference. */
   argv: string[];
-  launcher: string[];
 }
 
 const MULTI_INTERVAL_MS = 3;
@@ -109,7 +108,7 @@ async function runOnce(
   if (recorder === 'bootlab') {
     const out = join(TMP_DIR, `fidelity-${slug}.jsonl`);
     const res = await mustRun(process.execPath, bootlabArgs(c, n, out), { timeoutMs: 600_000 });
-    const { header, boots } = readBootlabTrace(out);
+    const { boots } = readBootlabTrace(out);
     const ok = boots.filter((b) => b.status === 'ok' && b.dt_ms !== null);
     const first = boots[0];
     return {
@@ -122,11 +121,12 @@ async function runOnce(
         teAfterLast: teAfterLastLaunch(boots),
         wallMs: res.wallMs,
       },
-      learned: first ? { argv: first.argv, launcher: header.plan.launcher } : null,
+      learned: first ? { argv: first.argv } : null,
     };
   }
   if (!learned) throw new Error('reference run before bootlab taught it the command line');
-  const command = recorder === 'reference+setpriv' ? [...learned.launcher, ...learned.argv] : learned.argv;
+  // The launcher bootlab used, told to check for the reference as its parent (the trace has bootlab's pid).
+  const command = recorder === 'reference+launcher' ? [...launcherPrefix(bin), ...learned.argv] : learned.argv;
   const out = join(TMP_DIR, `fidelity-${slug}.jsonl`);
   const res = await mustRun(bin.recorder, referenceArgs(c, n, out, command), { timeoutMs: 600_000 });
   const boots = readJsonl(out).filter((r) => r.type === 'boot');
@@ -245,8 +245,8 @@ export async function fidelity(ctx: BenchContext): Promise<Result> {
       const ratioCi = bootstrapRatioCi(dts('bootlab'), dts('reference'));
       const bias = pooled.bootlab.dt.p50 - pooled.reference.dt.p50;
       const biasCi = bootstrapDiffCi(dts('bootlab'), dts('reference'));
-      const launcherCost = pooled['reference+setpriv'].dt.p50 - pooled.reference.dt.p50;
-      const nodeCost = pooled.bootlab.dt.p50 - pooled['reference+setpriv'].dt.p50;
+      const launcherCost = pooled['reference+launcher'].dt.p50 - pooled.reference.dt.p50;
+      const nodeCost = pooled.bootlab.dt.p50 - pooled['reference+launcher'].dt.p50;
       details[name] = {
         n_per_run: c.n,
         rounds,
@@ -254,7 +254,7 @@ export async function fidelity(ctx: BenchContext): Promise<Result> {
         ratio_ci95: ratioCi.map((v) => round(v, 4)),
         bias_ms: round(bias, 4),
         bias_ci95_ms: biasCi.map((v) => round(v, 4)),
-        bias_split_ms: { launcher_setpriv: round(launcherCost, 4), node_and_bootlab: round(nodeCost, 4) },
+        bias_split_ms: { launcher: round(launcherCost, 4), node_and_bootlab: round(nodeCost, 4) },
         recorders: Object.fromEntries(
           RECORDERS.map((r) => [
             r,
@@ -279,7 +279,7 @@ export async function fidelity(ctx: BenchContext): Promise<Result> {
             round(bias, 3),
             0.3,
             'ms',
-            `95 % CI ${round(biasCi[0], 3)}–${round(biasCi[1], 3)} ms; of which setpriv ${round(launcherCost, 3)} ms, Node/bootlab ${round(nodeCost, 3)} ms`,
+            `95 % CI ${round(biasCi[0], 3)}–${round(biasCi[1], 3)} ms; of which launcher ${round(launcherCost, 3)} ms, Node/bootlab ${round(nodeCost, 3)} ms`,
           ),
         );
       }

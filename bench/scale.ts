@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BootRecord, SampleRecord } from '@bootlab/trace';
 import { parseTraceLine } from '@bootlab/trace';
 import { readFileSync } from 'node:fs';
-import { BOOTLAB, buildMinkernel, buildReference, mustRun, readJsonl, trivialDescriptor, type Binaries } from './lib/exec.ts';
+import { BOOTLAB, buildMinkernel, buildReference, launcherPrefix, mustRun, readJsonl, trivialDescriptor, type Binaries } from './lib/exec.ts';
 import { loadavg, TMP_DIR } from './lib/machine.ts';
 import { watchProcess, type ProcSummary } from './lib/proc.ts';
 import { atMost, info, runBenchmark, type BenchContext, type Result, type Row } from './lib/results.ts';
@@ -188,7 +188,7 @@ export async function scale(ctx: BenchContext): Promise<Result> {
     const argv = JSON.parse(
       readFileSync(join(TMP_DIR, 'scale-trivial-bootlab.jsonl'), 'utf8').split('\n').find((l) => l.includes('"type":"boot"')) ?? '{"argv":[]}',
     ).argv as string[];
-    const launcher = ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'];
+    const launcher = launcherPrefix(bin);
     ctx.log(`[scale] reference: ${trivialN} trivial guests at ${INTERVAL_MS} ms`);
     const tr = tidy(await runReference(bin, 'trivial', '^ready', trivialN, [...launcher, ...argv], 120_000));
     await pause(1000);

@@ -4,14 +4,14 @@
 // the event loop until the child has exec'd. fork() copies the page tables of all resident memory, so
 // its cost grows with the recorder's RSS — and on this VM (nested paging) page-table work is slow. This
 // benchmark separates the parts, each measured in a fresh process:
-//   1. launcher: trivial guest spawned directly, through setpriv (bootlab's launcher), through a static
-//      prctl+exec launcher, and directly with a minimal environment;
+//   1. launcher: trivial guest spawned directly, through bootlab-launch (the recorder's launcher), through
+//      setpriv (its fallback), and directly with a minimal environment;
 //   2. resident size: the same spawn with 0…N MiB of touched ballast, in Node and in the C reference
 //      (same fork, no Node): if both grow alike, the cost is the address space, not JavaScript;
 //   3. live children: spawn cost with hundreds of keep-alive instances already running;
 //   4. bootlab's own RSS while recording, to place it on the curve of 2.
 import { join } from 'node:path';
-import { BOOTLAB, buildReference, mustRun, readJsonl, trivialDescriptor, type Binaries } from './lib/exec.ts';
+import { BOOTLAB, buildReference, launcherPrefix, mustRun, readJsonl, trivialDescriptor, type Binaries } from './lib/exec.ts';
 import { BENCH_DIR, TMP_DIR } from './lib/machine.ts';
 import { watchProcess } from './lib/proc.ts';
 import { info, runBenchmark, type BenchContext, type Result, type Row } from './lib/results.ts';
@@ -49,6 +49,7 @@ export async function spawnCost(ctx: BenchContext): Promise<Result> {
   return runBenchmark('spawn', 'Spawn cost and launch lag: where bootlab\'s time goes', ctx, async () => {
     const bin = await buildReference();
     const setpriv = ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'];
+    const launcher = launcherPrefix(bin);
     const iterations = ctx.full ? 300 : 60;
     const ballasts = ctx.full ? [0, 64, 128, 256, 512, 1024] : [0, 128, 512];
     const liveCounts = ctx.full ? [0, 500, 1500] : [0, 500];
@@ -58,8 +59,8 @@ export async function spawnCost(ctx: BenchContext): Promise<Result> {
     // 1. launchers
     const variants: ProbeVariant[] = [
       { name: 'direct', file: bin.trivial, args: [] },
+      { name: 'bootlab-launch', file: launcher[0] as string, args: [...launcher.slice(1), bin.trivial] },
       { name: 'setpriv', file: setpriv[0] as string, args: [...setpriv.slice(1), bin.trivial] },
-      { name: 'static-pdeathsig', file: bin.pdeathsig, args: [bin.trivial] },
       { name: 'direct-minimal-env', file: bin.trivial, args: [], minimalEnv: true },
     ];
     ctx.log('[spawn] launchers');
@@ -68,10 +69,10 @@ export async function spawnCost(ctx: BenchContext): Promise<Result> {
     const get = (name: string) => s[name] ?? { spawn_ms: [], dt_ms: [] };
     rows.push(info('Node spawn() p50, trivial guest, fresh process', p50(get('direct').spawn_ms), 'ms', `ΔT p50 ${p50(get('direct').dt_ms)} ms; probe RSS ${Math.round(launchers.rss_kb / 1024)} MiB`));
     const setprivCost = median(get('setpriv').dt_ms) - median(get('direct').dt_ms);
-    const staticCost = median(get('static-pdeathsig').dt_ms) - median(get('direct').dt_ms);
+    const launcherCost = median(get('bootlab-launch').dt_ms) - median(get('direct').dt_ms);
     const envCost = median(get('direct').spawn_ms) - median(get('direct-minimal-env').spawn_ms);
-    rows.push(info('ΔT added by setpriv launcher (vs direct exec)', round(setprivCost, 3), 'ms', `spawn() p50 ${p50(get('setpriv').spawn_ms)} ms vs ${p50(get('direct').spawn_ms)} ms direct`));
-    rows.push(info('ΔT added by a static prctl+exec launcher', round(staticCost, 3), 'ms', 'bench/reference/pdeathsig.c'));
+    rows.push(info('ΔT added by bootlab-launch (vs direct exec)', round(launcherCost, 3), 'ms', `spawn() p50 ${p50(get('bootlab-launch').spawn_ms)} ms vs ${p50(get('direct').spawn_ms)} ms direct; recorder/launcher/bootlab-launch.c`));
+    rows.push(info('ΔT added by setpriv, the fallback launcher (vs direct exec)', round(setprivCost, 3), 'ms', `spawn() p50 ${p50(get('setpriv').spawn_ms)} ms`));
     rows.push(info('spawn() saved by a minimal env', round(envCost, 3), 'ms', `${Object.keys(process.env).length} variables inherited by default`));
 
     // 2. resident size: Node and C
@@ -98,16 +99,16 @@ export async function spawnCost(ctx: BenchContext): Promise<Result> {
     rows.push(info('Node spawn() cost per MiB of touched memory', round(nodeSlope * 1000, 1), 'µs/MiB', `spawn p50 ${sweep.map((p) => p.node_spawn_p50).join(', ')} ms at +${ballasts.join(', +')} MiB`));
     rows.push(info('C fork() cost per MiB of touched memory', round(cSlope * 1000, 1), 'µs/MiB', `fork p50 ${sweep.map((p) => p.c_fork_p50).join(', ')} ms at +${ballasts.join(', +')} MiB`));
 
-    // 3. live children (as in a keep-alive batch), spawning like bootlab (through setpriv)
+    // 3. live children (as in a keep-alive batch), spawning like bootlab (through bootlab-launch)
     ctx.log('[spawn] live children');
     const live: { live_children: number; spawn_p50: number; spawn_p99: number; dt_p50: number; rss_mb: number }[] = [];
     for (const k of liveCounts) {
       const r = await probe({ variants: [variants[1] as ProbeVariant], iterations: Math.max(20, Math.round(iterations / 2)), ballastMb: 0, liveChildren: k, keepCommand: bin.trivial });
-      const ser = r.series.setpriv ?? { spawn_ms: [], dt_ms: [] };
+      const ser = r.series['bootlab-launch'] ?? { spawn_ms: [], dt_ms: [] };
       live.push({ live_children: k, spawn_p50: p50(ser.spawn_ms), spawn_p99: round(summarize(ser.spawn_ms).p99, 3), dt_p50: p50(ser.dt_ms), rss_mb: Math.round(r.rss_kb / 1024) });
     }
     const lastLive = live[live.length - 1];
-    if (lastLive) rows.push(info(`spawn() p50 with ${lastLive.live_children} live children (via setpriv)`, lastLive.spawn_p50, 'ms', `vs ${live[0]?.spawn_p50} ms with none; probe RSS ${lastLive.rss_mb} MiB`));
+    if (lastLive) rows.push(info(`spawn() p50 with ${lastLive.live_children} live children (via bootlab-launch)`, lastLive.spawn_p50, 'ms', `vs ${live[0]?.spawn_p50} ms with none; probe RSS ${lastLive.rss_mb} MiB`));
 
     // 4. bootlab's own RSS while recording the trivial guest
     ctx.log('[spawn] bootlab RSS while recording');
@@ -133,8 +134,8 @@ export async function spawnCost(ctx: BenchContext): Promise<Result> {
         `${round(bootlabSpawn, 2)} ms: the event loop is blocked for most of a 3 ms interval on every launch.`,
     );
     findings.push(
-      `The setpriv launcher adds ${round(setprivCost, 3)} ms to every ΔT (a second exec of a dynamically linked binary); ` +
-        `a static prctl(PR_SET_PDEATHSIG)+exec launcher adds ${round(staticCost, 3)} ms.`,
+      `bootlab-launch (static; prctl, getppid, execve) adds ${round(launcherCost, 3)} ms to every ΔT; ` +
+        `setpriv, the fallback (a second exec of a dynamically linked binary), adds ${round(setprivCost, 3)} ms.`,
     );
     return {
       config: { iterations, ballasts_mb: ballasts, live_children: liveCounts, node: process.version },

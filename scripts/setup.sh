@@ -8,7 +8,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # The recorder's own needs, then each built-in guest's (guests/*/apt-packages.txt).
-packages=(qemu-system-x86 qemu-utils util-linux git ca-certificates)
+# gcc + libc6-dev build bootlab-launch, the static launcher every VMM runs under (recorder/launcher).
+packages=(qemu-system-x86 qemu-utils util-linux git ca-certificates gcc libc6-dev)
 for list in guests/*/apt-packages.txt; do
   while read -r pkg _; do
     [ -n "$pkg" ] && [ "${pkg#\#}" = "$pkg" ] && packages+=("$pkg")

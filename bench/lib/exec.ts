@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildLauncher } from '../../recorder/src/launcher.ts';
 import { BENCH_DIR, REPO_ROOT, TMP_DIR } from './machine.ts';
+import { RECORDER_PID } from './spawn-probe.ts';
 
 export const REFERENCE_DIR = join(BENCH_DIR, 'reference');
 export const BUILD_DIR = join(REFERENCE_DIR, 'build');
@@ -13,8 +15,8 @@ export interface Binaries {
   recorder: string;
   /** The trivial process guest: prints "ready" at once, then waits to be killed. */
   trivial: string;
-  /** A static prctl(PR_SET_PDEATHSIG)+exec launcher, to price setpriv. */
-  pdeathsig: string;
+  /** bootlab's own launcher (recorder/launcher/bootlab-launch.c), as the recorder builds it. */
+  launcher: string;
 }
 
 export interface RunOutcome {
@@ -71,9 +73,8 @@ export async function buildReference(): Promise<Binaries> {
     ['recorder', 'recorder.c', ['-O2', '-Wall', '-Wextra', '-pthread']],
     // Static: no dynamic loader, so the trivial guest's exec is as cheap as an exec gets.
     ['trivial', 'trivial.c', ['-O2', '-Wall', '-Wextra', '-static']],
-    ['pdeathsig', 'pdeathsig.c', ['-O2', '-Wall', '-Wextra', '-static']],
   ];
-  const out = {} as Binaries;
+  const out = { launcher: buildLauncher() } as Binaries;
   for (const [key, src, flags] of targets) {
     const source = join(REFERENCE_DIR, src);
     const binary = join(BUILD_DIR, key);
@@ -81,6 +82,14 @@ export async function buildReference(): Promise<Binaries> {
     out[key] = binary;
   }
   return out;
+}
+
+/**
+ * The prefix bootlab puts before every VMM, for the C reference or the spawn probe to start commands through:
+ * RECORDER_PID is replaced by the pid of whichever process spawns it.
+ */
+export function launcherPrefix(bin: Binaries): string[] {
+  return [bin.launcher, RECORDER_PID, '--'];
 }
 
 /** A descriptor for the trivial process guest (any existing file serves as its "kernel"). */

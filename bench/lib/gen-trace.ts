@@ -68,7 +68,7 @@ function header(totalBoots: number, repeat: number): HeaderRecord {
     })),
     plan: {
       mode: 'multi', guests: GUESTS.map((g) => g.name), n: SIZES, intervals_ms: INTERVALS, repeat, timeout_s: 900, keep_alive: true,
-      sample_ms: 100, profile: 'paper', accel_requested: 'tcg', memory_floor_kb: 1_233_000, launcher: ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'],
+      sample_ms: 100, profile: 'paper', accel_requested: 'tcg', memory_floor_kb: 1_233_000, launcher: ['/opt/bootlab/recorder/build/bootlab-launch-62762f02770e53c2', '4242', '--'],
       machine_override: null, firmware_override: null,
     },
     argv: ['bin/bootlab.mjs', 'record', ...GUESTS.map((g) => g.name), '--mode', 'multi', '-n', SIZES.join(','), '--interval', INTERVALS.join(','), '--keep-alive', `--repeat`, String(repeat), `# ${totalBoots} synthetic boots`],

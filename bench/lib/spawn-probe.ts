@@ -13,7 +13,12 @@ export interface ProbeVariant {
   args: string[];
   /** Pass a minimal environment instead of inheriting process.env. */
   minimalEnv?: boolean;
+  /** args with RECORDER_PID replaced (set by the probe). */
+  resolvedArgs?: string[];
 }
+
+/** Stands for the spawning process's pid in variant args (bootlab-launch checks its parent against it). */
+export const RECORDER_PID = '@RECORDER_PID@';
 
 export interface ProbePlan {
   variants: ProbeVariant[];
@@ -43,7 +48,7 @@ const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 async function once(v: ProbeVariant): Promise<{ spawn: number; dt: number }> {
   const env = v.minimalEnv ? { PATH: process.env.PATH ?? '/usr/bin:/bin' } : process.env;
   const ts = clock();
-  const child = spawn(v.file, v.args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(v.file, v.resolvedArgs ?? v.args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const spawned = clock();
   const te = await new Promise<bigint>((resolve, reject) => {
     child.once('error', reject);
@@ -56,6 +61,8 @@ async function once(v: ProbeVariant): Promise<{ spawn: number; dt: number }> {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2] ?? '{}') as ProbePlan;
+  // bootlab-launch wants the pid of the process spawning it (ours), which the harness cannot know.
+  for (const v of plan.variants) v.resolvedArgs = v.args.map((a) => (a === RECORDER_PID ? String(process.pid) : a));
   const ballast: Buffer[] = [];
   // Buffer.alloc(fill) touches every page: resident, so fork() copies its page-table entries.
   for (let i = 0; i < plan.ballastMb; i += 64) ballast.push(Buffer.alloc(Math.min(64, plan.ballastMb - i) << 20, 1));

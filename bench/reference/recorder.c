@@ -425,6 +425,12 @@ static void parse_args(int argc, char **argv) {
   }
   if (i >= argc || opt_n <= 0 || opt_interval_ms < 0 || opt_timeout_s <= 0) usage();
   child_argv = &argv[i];
+  /* bootlab-launch checks that its parent is the recorder whose pid it is given: a command line learned from
+   * a bootlab trace carries bootlab's pid there, so callers write @RECORDER_PID@ and we put in our own. */
+  static char own_pid[24];
+  snprintf(own_pid, sizeof own_pid, "%ld", (long)getpid());
+  for (char **a = child_argv; *a; a++)
+    if (strcmp(*a, "@RECORDER_PID@") == 0) *a = own_pid;
   if (!opt_multi) opt_keep_alive = false; /* as in bootlab: keep-alive is a multi-mode notion */
 }
 

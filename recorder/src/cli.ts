@@ -8,6 +8,7 @@ import { createProgress } from './progress.ts';
 import { PROFILES, type ProfileName } from './qemu-args.ts';
 import { record, type RecordResult } from './record.ts';
 import type { AccelRequest } from './host.ts';
+import type { LauncherKind } from './launcher.ts';
 
 const positiveNumber = (name: string) => (text: string) => {
   const v = Number(text);
@@ -43,6 +44,7 @@ interface RecordCliOptions {
   machine?: 'pc' | 'q35' | 'microvm';
   firmware?: string;
   cooldown: number;
+  launcher: LauncherKind;
   json: boolean;
 }
 
@@ -76,6 +78,11 @@ export function registerRecorderCommands(program: Command): void {
     .addOption(new Option('--machine <type>', 'override every guest\'s machine type').choices(['pc', 'q35', 'microvm']))
     .option('--firmware <fw>', 'override every guest\'s firmware: seabios, qboot or a path')
     .option('--cooldown <ms>', 'pause between batches', (t) => Number(t), 200)
+    .addOption(
+      new Option('--launcher <kind>', 'what VMMs run under; only bootlab-launch guarantees none outlives a SIGKILLed recorder')
+        .choices(['bootlab-launch', 'setpriv', 'none'])
+        .default('bootlab-launch'),
+    )
     .option('--json', 'print the run summary as JSON on stdout', false)
     .action(async (guests: string[], opts: RecordCliOptions) => {
       const n = parseCountList(opts.count, '--count');
@@ -99,6 +106,7 @@ export function registerRecorderCommands(program: Command): void {
         machine: opts.machine,
         firmware: opts.firmware,
         cooldownMs: opts.cooldown,
+        launcher: opts.launcher,
         progress: createProgress(),
         handleSignals: true,
         argv: process.argv.slice(1),

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { decideAccel, findExecutable, probeQemu, type AccelVerdict, type QemuInfo } from './host.ts';
 import { builtinGuestNames, GUESTS_DIR } from './guests.ts';
 import { isUpToDate } from './guest-build.ts';
+import { prepareLauncher, type Launcher } from './launcher.ts';
 
 /** Tools bootlab uses, the Debian package that provides each, and what for. */
 export const TOOLS: ReadonlyArray<{ tool: string; pkg: string; why: string; required: boolean }> = [
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the VMM every guest boots in', required: true },
-  { tool: 'setpriv', pkg: 'util-linux', why: 'kills VMMs if the recorder dies', required: true },
+  { tool: 'gcc', pkg: 'gcc', why: 'builds bootlab-launch (kills VMMs if the recorder dies) and unikernel', required: false },
+  { tool: 'setpriv', pkg: 'util-linux', why: 'fallback launcher when bootlab-launch cannot be built', required: false },
   { tool: 'nasm', pkg: 'nasm', why: 'builds minkernel', required: false },
-  { tool: 'gcc', pkg: 'gcc', why: 'builds unikernel', required: false },
   { tool: 'ld', pkg: 'binutils', why: 'links minkernel and unikernel', required: false },
   { tool: 'busybox', pkg: 'busybox-static', why: 'initramfs of linux/debian', required: false },
   { tool: 'cpio', pkg: 'cpio', why: 'packs initramfs images', required: false },
@@ -24,6 +25,7 @@ export interface DoctorReport {
   accel: AccelVerdict | { error: string };
   tools: Array<{ tool: string; pkg: string; why: string; required: boolean; path: string | null }>;
   guests: Array<{ name: string; built: boolean }>;
+  launcher: Launcher;
   ok: boolean;
 }
 
@@ -42,8 +44,10 @@ export function runDoctor(qemuName = 'qemu-system-x86_64'): DoctorReport {
   }
   const tools = TOOLS.map((t) => ({ ...t, path: findExecutable(t.tool, `${process.env.PATH ?? ''}:/usr/sbin:/sbin`) }));
   const guests = builtinGuestNames().map((name) => ({ name, built: existsSync(join(GUESTS_DIR, name)) && isUpToDate(join(GUESTS_DIR, name)) }));
-  const ok = !('error' in qemu) && tools.every((t) => !t.required || t.path !== null);
-  return { qemu, accel, tools, guests, ok };
+  // Building it here (once per source version) means the first record does not pay for the compile.
+  const launcher = prepareLauncher();
+  const ok = !('error' in qemu) && tools.every((t) => !t.required || t.path !== null) && launcher.kind !== 'none';
+  return { qemu, accel, tools, guests, launcher, ok };
 }
 
 export function formatDoctor(report: DoctorReport): string {
@@ -53,6 +57,11 @@ export function formatDoctor(report: DoctorReport): string {
     'error' in report.accel
       ? `accelerator:  ${report.accel.error}`
       : `accelerator:  ${report.accel.accel} — ${report.accel.reason} (KVM flavour: ${report.accel.kvmFlavour})`,
+  );
+  lines.push(
+    report.launcher.kind === 'bootlab-launch'
+      ? `launcher:     bootlab-launch (${report.launcher.prefix[0]}) — VMMs die with the recorder, even by SIGKILL`
+      : `launcher:     ${report.launcher.kind.toUpperCase()} — ${report.launcher.note}`,
   );
   lines.push('tools:');
   const missing: string[] = [];

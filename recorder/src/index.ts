@@ -4,6 +4,7 @@ export * from './qemu-args.ts';
 export * from './host.ts';
 export * from './plan.ts';
 export * from './launch.ts';
+export * from './launcher.ts';
 export * from './record.ts';
 export * from './guests.ts';
 export * from './guest-build.ts';

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOT_STATUSES, type BootStatus, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
-import { collectHostInfo, decideAccel, findExecutable, probeQemu, type AccelRequest } from './host.ts';
+import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from './host.ts';
+import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, MemoryGuard } from './memory-guard.ts';
 import { planBatches } from './plan.ts';
@@ -47,6 +48,11 @@ export interface RecordOptions {
   firmware?: string | undefined;
   /** Pause between batches so one batch's teardown does not overlap the next one's launches. */
   cooldownMs: number;
+  /**
+   * What VMMs run under (default bootlab-launch, falling back to setpriv). Other choices exist to measure
+   * what the launcher adds to ΔT; only bootlab-launch guarantees no VMM outlives a SIGKILLed recorder.
+   */
+  launcher?: LauncherKind | undefined;
   progress?: Progress;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests that signal the process do too). */
   handleSignals?: boolean;
@@ -116,9 +122,9 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     guests.set(guest.descriptor.name, { guest, argv });
   }
   const guestNames = [...guests.keys()];
-  const setpriv = findExecutable('setpriv');
-  // setpriv --pdeathsig makes the kernel kill each VMM when the recorder dies, even by SIGKILL.
-  const launcher = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : [];
+  // Every VMM runs under a launcher that has the kernel kill it when the recorder dies, even by SIGKILL.
+  const chosenLauncher = prepareLauncher({ prefer: options.launcher });
+  const launcher = chosenLauncher.prefix;
   const mem = readMemInfo();
   const floorKb = options.memoryFloorMb !== undefined ? Math.round(options.memoryFloorMb * 1024) : defaultMemoryFloorKb(mem.totalKb);
   const plan = planBatches({
@@ -229,8 +235,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       },
       argv: options.argv ?? process.argv,
     });
-    if (!setpriv) {
-      write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: 'setpriv not found: VMMs may outlive a killed recorder' });
+    if (chosenLauncher.note) {
+      write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: `launcher: ${chosenLauncher.note}` });
     }
     sampler.start();
     progress.start(plan.reduce((sum, b) => sum + b.n, 0), verdict);

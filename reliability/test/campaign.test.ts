@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../recorder/test/helpers.ts';
-import { DOC_PATH, inLaunchWindow, phaseSchedule, PHASES, renderTable, runCampaign, SIGNALS, SINGLE_SHOT_NAMES, TABLE_BEGIN, TABLE_END, updateDoc } from '../campaign.ts';
+import { DOC_PATH, phaseSchedule, PHASES, renderTable, runCampaign, SIGNALS, SINGLE_SHOT_NAMES, TABLE_BEGIN, TABLE_END, updateDoc } from '../campaign.ts';
 
 test('moments are stratified over the three phases and reproducible from the seed', () => {
   const a = phaseSchedule(20, 42, 'SIGKILL');
@@ -18,25 +18,21 @@ test('moments are stratified over the three phases and reproducible from the see
 
 test('3 × SIGINT/SIGTERM/SIGKILL at random moments and every single-shot fault: survived, nothing leaked', { timeout: 30 * 60_000 }, async () => {
   const lines: string[] = [];
-  // Not SIGKILL-burst: it exposes a known, timing-dependent leak (docs/reliability.md, Known limits), which
-  // the full campaign measures and reports; a test cannot assert it away.
-  const only = [...SIGNALS, ...SINGLE_SHOT_NAMES];
+  // SIGKILL-burst included: a SIGKILL always lands while some VMM is between fork and prctl, the window
+  // bootlab-launch closes (with setpriv it leaked in 2 of 20 runs).
+  const only = [...SIGNALS, 'SIGKILL-burst', ...SINGLE_SHOT_NAMES];
   const results = await runCampaign({ repeat: 3, seed: 7, only, log: (l) => lines.push(l) });
   const table = renderTable(results);
   process.stderr.write(`# campaign (${results.runtime_s} s):\n${table.split('\n').map((l) => `# ${l}`).join('\n')}\n`);
 
   assert.equal(results.signal_runs.length, 9);
   assert.deepEqual(results.faults.map((f) => f.details.name ?? f.details.signal), only);
-  // A SIGKILL that lands within a few ms of a VM's spawn can orphan that VM (the known pdeathsig window,
-  // docs/reliability.md); such a leak is reported, not failed. Any other leak or failure fails the test.
-  const knownLimit = results.signal_runs.filter((r) => r.signal === 'SIGKILL' && r.leaked > 0 && r.leftovers.every(inLaunchWindow));
-  if (knownLimit.length) process.stderr.write(`# known limit hit: ${knownLimit.map((r) => r.problems.join('; ')).join(' | ')}\n`);
-  const failed = results.signal_runs.filter((r) => !r.survived && !knownLimit.includes(r));
+  const failed = results.signal_runs.filter((r) => !r.survived);
   assert.deepEqual(failed.map((r) => `${r.signal} run ${r.run} (${r.moment.plan}): ${r.problems.join('; ')}`), [], lines.join('\n'));
   const failedShots = results.faults.filter((f) => f.details.name && (f.survived !== f.runs || f.leaked !== 0));
   assert.deepEqual(failedShots.map((f) => `${f.fault}: ${f.notes}`), [], lines.join('\n'));
   for (const r of results.signal_runs) {
-    if (!knownLimit.includes(r)) assert.equal(r.leaked, 0);
+    assert.equal(r.leaked, 0);
     assert.equal(r.trace.bad_lines, 0, 'every complete line parses');
     if (r.signal !== 'SIGKILL' && r.trace.lines > 0) {
       assert.equal(r.trace.end_status, 'interrupted');
