@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildLauncher } from '../../recorder/src/launcher.ts';
 import { BENCH_DIR, REPO_ROOT, TMP_DIR } from './machine.ts';
-import { RECORDER_PID } from './spawn-probe.ts';
+import { RECORDER_PID } from './recorder-pid.ts';
 
 export const REFERENCE_DIR = join(BENCH_DIR, 'reference');
 export const BUILD_DIR = join(REFERENCE_DIR, 'build');

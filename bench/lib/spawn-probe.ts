@@ -6,6 +6,7 @@
 // child has exec'd, so this is fork + exec of the first binary), Te at the first stdout chunk (the
 // trivial guest prints "ready" at once). Variants run round-robin, so load drift falls on all alike.
 import { spawn } from 'node:child_process';
+import { RECORDER_PID } from './recorder-pid.ts';
 
 export interface ProbeVariant {
   name: string;
@@ -17,8 +18,6 @@ export interface ProbeVariant {
   resolvedArgs?: string[];
 }
 
-/** Stands for the spawning process's pid in variant args (bootlab-launch checks its parent against it). */
-export const RECORDER_PID = '@RECORDER_PID@';
 
 export interface ProbePlan {
   variants: ProbeVariant[];
