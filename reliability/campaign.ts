@@ -4,6 +4,8 @@
 //
 //   node --import tsx reliability/campaign.ts [--repeat N] [--seed S] [--only SIGKILL,flood,...] [--no-write]
 //   node --import tsx reliability/campaign.ts --doc-only     (regenerate the doc's table from results.json)
+//   node --import tsx reliability/campaign.ts --only SIGKILL,SIGKILL-burst --cpu-hogs 8 --launcher setpriv \
+//        --results reliability/results-loaded-setpriv.json    (a comparison, kept beside the main results)
 //
 // Signal faults: for each of SIGINT, SIGTERM, SIGKILL, N keep-alive multi runs of a private minkernel copy,
 // the recorder killed at a seeded random moment (before the first boot / mid-launch / after the first batch
@@ -33,6 +35,8 @@ import {
   runCli,
   sleep,
   startCli,
+  startCpuHogs,
+  RECORD_EXTRAS,
   TAG_VAR,
   uniform,
   type TraceInspection,
@@ -122,6 +126,9 @@ export interface CampaignResults {
   command: string;
   seed: number;
   repeat: number;
+  /** What the VMMs ran under, and how many CPU hogs loaded the host (absent in results before 2026-11-30 17:00). */
+  launcher?: string;
+  cpu_hogs?: number;
   runtime_s: number;
   host: Record<string, unknown>;
   table: TableRow[];
@@ -135,6 +142,10 @@ export interface CampaignOptions {
   seed: number;
   /** Fault names to run (SIGINT, SIGTERM, SIGKILL, or a single-shot name); all when absent. */
   only?: readonly string[];
+  /** `bootlab record --launcher` for every run (default: the recorder's default, bootlab-launch). */
+  launcher?: 'bootlab-launch' | 'setpriv' | 'none';
+  /** CPU-bound processes kept running throughout, to load the host (0: none). */
+  cpuHogs?: number;
   log?: (line: string) => void;
 }
 
@@ -879,6 +890,23 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const wanted = (name: string) => !options.only || options.only.includes(name);
   const started = performance.now();
   await ensureBuilt('minkernel');
+  RECORD_EXTRAS.length = 0;
+  if (options.launcher) RECORD_EXTRAS.push('--launcher', options.launcher);
+  const hogs = startCpuHogs(options.cpuHogs ?? 0);
+  try {
+    return await campaignRuns(options, log, wanted, started);
+  } finally {
+    hogs.stop();
+    RECORD_EXTRAS.length = 0;
+  }
+}
+
+async function campaignRuns(
+  options: CampaignOptions,
+  log: (line: string) => void,
+  wanted: (name: string) => boolean,
+  started: number,
+): Promise<CampaignResults> {
   const host = hostInfo();
   const work = tempDir('campaign');
   const signalRuns: SignalRun[] = [];
@@ -938,9 +966,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   return {
     schema: 'bootlab.reliability/1',
     generated_at: new Date().toISOString(),
-    command: `node --import tsx reliability/campaign.ts --repeat ${options.repeat} --seed ${options.seed}${options.only ? ` --only ${options.only.join(',')}` : ''}`,
+    command:
+      `node --import tsx reliability/campaign.ts --repeat ${options.repeat} --seed ${options.seed}${options.only ? ` --only ${options.only.join(',')}` : ''}` +
+      `${options.launcher ? ` --launcher ${options.launcher}` : ''}${options.cpuHogs ? ` --cpu-hogs ${options.cpuHogs}` : ''}`,
     seed: options.seed,
     repeat: options.repeat,
+    launcher: options.launcher ?? 'bootlab-launch',
+    cpu_hogs: options.cpuHogs ?? 0,
     runtime_s: Math.round((performance.now() - started) / 1000),
     host,
     table: faults.map(({ fault, runs, survived, leaked, lines_lost, notes }) => ({ fault, runs, survived, leaked, lines_lost, notes })),
@@ -979,10 +1011,24 @@ export function updateDoc(results: CampaignResults, docPath = DOC_PATH): void {
 
 // ------------------------------------------------------------------------------------------------- main
 
-function parseArgs(argv: readonly string[]): { repeat: number; seed: number; only?: string[]; write: boolean; docOnly: boolean } {
+interface CampaignArgs {
+  repeat: number;
+  seed: number;
+  only?: string[] | undefined;
+  launcher: CampaignOptions['launcher'];
+  cpuHogs: number;
+  resultsPath: string;
+  write: boolean;
+  docOnly: boolean;
+}
+
+function parseArgs(argv: readonly string[]): CampaignArgs {
   let repeat = 20;
   let seed = Math.floor(Math.random() * 2 ** 31);
   let only: string[] | undefined;
+  let launcher: CampaignOptions['launcher'];
+  let cpuHogs = 0;
+  let resultsPath = RESULTS_PATH;
   let write = true;
   let docOnly = false;
   for (let i = 0; i < argv.length; i++) {
@@ -995,16 +1041,23 @@ function parseArgs(argv: readonly string[]): { repeat: number; seed: number; onl
     if (a === '--repeat') repeat = Number(value());
     else if (a === '--seed') seed = Number(value());
     else if (a === '--only') only = value().split(',');
+    else if (a === '--launcher') {
+      const v = value();
+      if (v !== 'bootlab-launch' && v !== 'setpriv' && v !== 'none') throw new Error('--launcher must be bootlab-launch, setpriv or none');
+      launcher = v;
+    } else if (a === '--cpu-hogs') cpuHogs = Number(value());
+    else if (a === '--results') resultsPath = value();
     else if (a === '--no-write') write = false;
     else if (a === '--doc-only') docOnly = true;
-    else throw new Error(`unknown option ${a} (use --repeat N, --seed S, --only a,b, --no-write, --doc-only)`);
+    else throw new Error(`unknown option ${a} (use --repeat N, --seed S, --only a,b, --launcher K, --cpu-hogs N, --results FILE, --no-write, --doc-only)`);
   }
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
   if (!Number.isInteger(seed) || seed < 0) throw new Error('--seed must be a non-negative integer');
+  if (!Number.isInteger(cpuHogs) || cpuHogs < 0) throw new Error('--cpu-hogs must be a non-negative integer');
   const known = [...SIGNALS, 'SIGKILL-burst', ...SINGLE_SHOT_NAMES] as string[];
   const unknown = only?.filter((o) => !known.includes(o));
   if (unknown?.length) throw new Error(`--only: unknown fault(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return { repeat, seed, only, write, docOnly };
+  return { repeat, seed, only, launcher, cpuHogs, resultsPath, write, docOnly };
 }
 
 async function main(): Promise<void> {
@@ -1028,12 +1081,15 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   log(`campaign: repeat ${args.repeat}, seed ${args.seed}${args.only ? `, only ${args.only.join(',')}` : ''}`);
-  const results = await runCampaign({ repeat: args.repeat, seed: args.seed, only: args.only, log });
+  const results = await runCampaign({ repeat: args.repeat, seed: args.seed, only: args.only, launcher: args.launcher, cpuHogs: args.cpuHogs, log });
   process.stdout.write(`${renderTable(results)}\n`);
   if (args.write) {
-    writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
-    updateDoc(results);
-    log(`wrote ${RESULTS_PATH} and the table in ${DOC_PATH}`);
+    writeFileSync(args.resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+    // The doc's table is the default campaign's; other result files (a comparison) are kept beside it.
+    if (args.resultsPath === RESULTS_PATH) {
+      updateDoc(results);
+      log(`wrote ${RESULTS_PATH} and the table in ${DOC_PATH}`);
+    } else log(`wrote ${args.resultsPath}`);
   }
   const failed = results.faults.filter((f) => f.survived < f.runs || f.leaked > 0);
   if (failed.length) {

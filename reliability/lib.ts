@@ -96,8 +96,12 @@ const KEEP = 8192;
  * never through a shell. `prefix` runs the CLI under another program first (e.g. a `bash -c` that sets a
  * ulimit and then execs "$@", so the CLI's own arguments are still never parsed by the shell).
  */
+/** Options added to every `bootlab record` the campaign starts (e.g. --launcher setpriv, to compare). */
+export const RECORD_EXTRAS: string[] = [];
+
 export function startCli(args: readonly string[], options: { env?: Record<string, string>; prefix?: readonly string[]; cwd?: string } = {}): Cli {
-  const argv = [...(options.prefix ?? []), process.execPath, BIN, ...args];
+  const extras = args[0] === 'record' ? RECORD_EXTRAS : [];
+  const argv = [...(options.prefix ?? []), process.execPath, BIN, ...args, ...extras];
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
@@ -215,4 +219,18 @@ export function hasHeader(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Busy processes that keep every core loaded while a campaign runs, as other work on a shared host does: the
+ * SIGKILL orphan window of a launcher grows with the time its exec takes to get scheduled. Each hog is
+ * `sha256sum /dev/zero` (pure CPU, no memory, no shell); stop() kills them all.
+ */
+export function startCpuHogs(count: number): { stop: () => void } {
+  const hogs = Array.from({ length: count }, () => spawn('sha256sum', ['/dev/zero'], { stdio: 'ignore' }));
+  return {
+    stop: () => {
+      for (const h of hogs) h.kill('SIGKILL');
+    },
+  };
 }
