@@ -31,13 +31,18 @@ export const CONFIG: Config = {
 /** Points per chart layer above which data is thinned (specs embed data inline). */
 export const DEFAULT_MAX_POINTS = 4000;
 
+/** Positions of `downsample`'s picks among `length` items, for callers that build only the rows they keep. */
+export function downsampleIndices(length: number, max: number): number[] {
+  if (length <= max) return Array.from({ length }, (_, i) => i);
+  if (max <= 1) return Array.from({ length: Math.max(0, max) }, (_, i) => i);
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(Math.round((i * (length - 1)) / (max - 1)));
+  return out;
+}
+
 /** Evenly spaced picks, first and last kept: thins time series without shifting them. */
 export function downsample<T>(items: readonly T[], max: number): T[] {
-  if (items.length <= max) return [...items];
-  if (max <= 1) return items.slice(0, Math.max(0, max));
-  const out: T[] = [];
-  for (let i = 0; i < max; i++) out.push(items[Math.round((i * (items.length - 1)) / (max - 1))] as T);
-  return out;
+  return downsampleIndices(items.length, max).map((i) => items[i] as T);
 }
 
 /** Rank-even picks from sorted values: the thinned sample keeps the distribution's quantiles. */

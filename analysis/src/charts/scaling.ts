@@ -19,12 +19,16 @@ interface Row {
 
 function byGuestInterval(boots: readonly Boot[]): Map<string, { guest: string; intervalMs: number; boots: Boot[] }> {
   const groups = new Map<string, { guest: string; intervalMs: number; boots: Boot[] }>();
+  let g: { guest: string; intervalMs: number; boots: Boot[] } | undefined;
   for (const b of boots) {
     if (b.mode !== 'multi') continue;
     const intervalMs = b.interval_ms ?? 0;
-    const id = JSON.stringify([b.guest, intervalMs]);
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { guest: b.guest, intervalMs, boots: [] }));
+    // Boots of one guest and interval come in long runs (a batch at least): build a key only on a change.
+    if (!g || g.guest !== b.guest || g.intervalMs !== intervalMs) {
+      const id = JSON.stringify([b.guest, intervalMs]);
+      g = groups.get(id);
+      if (!g) groups.set(id, (g = { guest: b.guest, intervalMs, boots: [] }));
+    }
     g.boots.push(b);
   }
   return new Map([...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -2,9 +2,9 @@
 // watching, dashed, when it never became ready), instances running and booting, and host memory in use
 // (MemTotal − MemAvailable), stacked on one shared time axis in seconds since the run's origin.
 import { max, min } from 'simple-statistics';
-import type { Run } from '../types.ts';
+import type { Boot, Run } from '../types.ts';
 import { hostMemUsedKb } from '../features/resources.ts';
-import { colourScheme, downsample, withBase, type ChartSpec } from './common.ts';
+import { colourScheme, downsample, downsampleIndices, withBase, type ChartSpec } from './common.ts';
 
 export interface TimelineOptions {
   /** Only these batch numbers (and the samples during them); all when absent. */
@@ -22,16 +22,19 @@ export function timelineChart(run: Run, options: TimelineOptions = {}): ChartSpe
   const to = boots.length ? max(boots.map((b) => b.end_ns)) : Infinity;
   const samples = run.samples.filter((s) => !wanted || (s.t_ns >= from && s.t_ns <= to));
 
-  const spansAll = boots.map((b, i) => ({
-    instance: i + 1,
-    guest: b.guest,
-    t_s: b.ts_ns / S,
-    t1_s: (b.te_ns ?? b.end_ns) / S,
-    ready: b.te_ns !== null ? 'ready (Ts→Te)' : 'not ready (Ts→end)',
-    dt_ms: b.dt_ms,
-  }));
   const maxSpans = options.maxSpans ?? 3000;
-  const spans = downsample(spansAll, maxSpans);
+  // Rows only for the instances drawn: a keep-alive run of a million boots draws 3000 of them.
+  const spans = downsampleIndices(boots.length, maxSpans).map((i) => {
+    const b = boots[i] as Boot;
+    return {
+      instance: i + 1,
+      guest: b.guest,
+      t_s: b.ts_ns / S,
+      t1_s: (b.te_ns ?? b.end_ns) / S,
+      ready: b.te_ns !== null ? 'ready (Ts→Te)' : 'not ready (Ts→end)',
+      dt_ms: b.dt_ms,
+    };
+  });
   const maxSamples = options.maxSamples ?? 2000;
   const sampleRows = downsample(samples, maxSamples).flatMap((s) => [
     { t_s: s.t_ns / S, series: 'running', count: s.running },
@@ -42,7 +45,7 @@ export function timelineChart(run: Run, options: TimelineOptions = {}): ChartSpe
 
   const notes = [`run ${run.runId}`, `${run.header.host.accel}@${run.header.host.hostname}`];
   if (wanted) notes.push(`batch ${[...wanted].join(', ')}`);
-  if (spans.length < spansAll.length) notes.push(`${spans.length} of ${spansAll.length} instances drawn`);
+  if (spans.length < boots.length) notes.push(`${spans.length} of ${boots.length} instances drawn`);
   if (samples.length > maxSamples) notes.push(`samples thinned to ${maxSamples}`);
 
   const x = { field: 't_s', type: 'quantitative' as const, title: 'time since run origin (s)', scale: { zero: false, nice: false } };

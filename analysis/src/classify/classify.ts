@@ -6,7 +6,8 @@
 // the guests that have both features, and a slope-less guest joins the cluster whose centroid is nearest
 // in the ΔT dimension. If too few guests have a slope to fit k clusters, everyone is clustered on ΔT alone.
 import type { Features, GuestFeatures } from '../features/compute.ts';
-import { resampleGuest, summariseGuest, type GuestInput, type GuestSummary } from '../features/guest-inputs.ts';
+import { summariseGuest, type GuestSummary } from '../features/guest-inputs.ts';
+import { guestReplicator, type ClassInputs } from '../features/guest-replicates.ts';
 import { rngFor, type Rng } from '../stats/random.ts';
 import type { Warning } from '../warnings.ts';
 import { chooseK, cluster, meanSilhouette, nearest } from './kmeans.ts';
@@ -82,7 +83,7 @@ interface Fit {
 }
 
 /** Cluster one set of summaries with a fixed k and dimensionality. */
-function fit(summaries: readonly GuestSummary[], k: number, twoD: boolean, seed: number, timeBasis: TimeBasis): Fit {
+function fit(summaries: readonly ClassInputs[], k: number, twoD: boolean, seed: number, timeBasis: TimeBasis): Fit {
   const raws = summaries.map((s) => rawVector(s, timeBasis));
   const inFit = raws.map((r) => r !== null && (!twoD || r[1] !== null));
   const rows = raws.flatMap((r, i) => (inFit[i] ? [twoD ? [r![0], r![1] as number] : [r![0]]] : []));
@@ -197,9 +198,9 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
   if (resamples > 0) {
     agreements = inputs.map(() => 0);
     const streams: Rng[] = inputs.map((input) => rngFor(seed, 'class-confidence', input.guest));
+    const replicators = inputs.map(guestReplicator);
     for (let b = 0; b < resamples; b++) {
-      const replicate: GuestInput[] = inputs.map((input, i) => resampleGuest(input, streams[i] as Rng));
-      const rep = fit(replicate.map(summariseGuest), k, twoD, seed, timeBasis);
+      const rep = fit(replicators.map((draw, i) => draw(streams[i] as Rng)), k, twoD, seed, timeBasis);
       rep.labels.forEach((label, i) => {
         if (label !== null && label === main.labels[i]) agreements![i]!++;
       });

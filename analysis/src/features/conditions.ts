@@ -63,27 +63,59 @@ export interface ConditionGroup {
   boots: Boot[];
 }
 
+/** Whether a boot runs under the condition `k` (the same fields conditionOf reads). */
+function inCondition(boot: Boot, k: ConditionKey): boolean {
+  return (
+    boot.guest === k.guest &&
+    boot.host === k.host &&
+    boot.accel === k.accel &&
+    boot.vmm === k.vmm &&
+    boot.mode === k.mode &&
+    boot.interval_ms === k.intervalMs &&
+    boot.keep_alive === k.keepAlive
+  );
+}
+
 /** Group boots by condition, groups in canonical order, boots keeping their (canonical) input order. */
 export function groupByCondition(boots: readonly Boot[]): ConditionGroup[] {
   const groups = new Map<string, ConditionGroup>();
+  let last: ConditionGroup | null = null;
   for (const boot of boots) {
-    const key = conditionOf(boot);
-    const id = conditionId(key);
-    let group = groups.get(id);
-    if (!group) groups.set(id, (group = { key, boots: [] }));
-    group.boots.push(boot);
+    // Canonically ordered boots come in long runs of one condition (a whole batch at least): only a change
+    // of condition needs a key built and looked up.
+    if (!last || !inCondition(boot, last.key)) {
+      const key = conditionOf(boot);
+      const id = conditionId(key);
+      last = groups.get(id) ?? null;
+      if (!last) groups.set(id, (last = { key, boots: [] }));
+    }
+    last.boots.push(boot);
   }
   return [...groups.values()].sort((a, b) => compareConditions(a.key, b.key));
 }
 
 /** Group boots of one condition into batches (one run's batch number), in (run, batch) order. */
 export function groupByBatch(boots: readonly Boot[]): Boot[][] {
-  const batches = new Map<string, Boot[]>();
+  const byRun = new Map<string, Map<number, Boot[]>>();
+  let last: Boot[] | null = null;
+  let lastRun = '';
+  let lastBatch = -1;
   for (const boot of boots) {
-    const id = JSON.stringify([boot.run_id, boot.batch]);
-    let list = batches.get(id);
-    if (!list) batches.set(id, (list = []));
-    list.push(boot);
+    // Boots of one batch are usually adjacent: look the list up only when (run, batch) changes.
+    if (!last || boot.batch !== lastBatch || boot.run_id !== lastRun) {
+      let batches = byRun.get(boot.run_id);
+      if (!batches) byRun.set(boot.run_id, (batches = new Map()));
+      last = batches.get(boot.batch) ?? null;
+      if (!last) batches.set(boot.batch, (last = []));
+      lastRun = boot.run_id;
+      lastBatch = boot.batch;
+    }
+    last.push(boot);
   }
-  return [...batches.values()].sort((a, b) => cmp((a[0] as Boot).run_id, (b[0] as Boot).run_id) || (a[0] as Boot).batch - (b[0] as Boot).batch);
+  const out: Boot[][] = [];
+  for (const run of [...byRun.keys()].sort(cmp)) {
+    const batches = byRun.get(run) as Map<number, Boot[]>;
+    for (const batch of [...batches.keys()].sort((a, b) => a - b)) out.push(batches.get(batch) as Boot[]);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // The distribution of ΔT for one condition. Medians and quantiles lead: boot times are right-skewed
 // (a slow host moment adds seconds, nothing subtracts them), so the mean is reported but not relied on.
 import { interquartileRange, max, mean, median, medianAbsoluteDeviation, min, quantile, sampleStandardDeviation } from 'simple-statistics';
-import { bootstrapCi, type Interval } from '../stats/bootstrap.ts';
+import { bootstrapMedianCi, type Interval } from '../stats/bootstrap.ts';
 import type { Rng } from '../stats/random.ts';
 
 export interface DtStats {
@@ -48,6 +48,6 @@ export function dtStats(values: readonly number[], { resamples, rng }: DtStatsOp
     p95,
     p99,
     cv: m === 0 ? 0 : sd / m,
-    medianCi: bootstrapCi(xs, median, { resamples, rng }),
+    medianCi: bootstrapMedianCi(xs, { resamples, rng }),
   };
 }

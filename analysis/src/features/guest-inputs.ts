@@ -76,7 +76,11 @@ export function summariseGuest(input: GuestInput): GuestSummary {
   };
 }
 
-/** One bootstrap replicate: resample single boots, and boots within each batch (keeping the sweep's N). */
+/**
+ * One bootstrap replicate: resample single boots, and boots within each batch (keeping the sweep's N).
+ * The definition of a class-confidence replicate; classify draws the same ones through guestReplicator
+ * (features/guest-replicates.ts), which skips building them.
+ */
 export function resampleGuest(input: GuestInput, rng: Rng): GuestInput {
   return {
     ...input,
@@ -111,11 +115,15 @@ export function guestInputs(traces: TraceSet): { inputs: GuestInput[]; warnings:
     const boots = byGuest.get(guest) as Boot[];
     // Pooling TCG with KVM boots would make a bimodal mess; keep the best-measured place.
     const byPlace = new Map<string, { host: string; accel: Accel; ok: number }>();
+    let entry: { host: string; accel: Accel; ok: number } | undefined;
     for (const b of boots) {
-      const id = JSON.stringify([b.host, b.accel]);
-      const entry = byPlace.get(id) ?? { host: b.host, accel: b.accel, ok: 0 };
+      // Boots come grouped by host and accelerator (canonical order): build a key only when they change.
+      if (!entry || entry.host !== b.host || entry.accel !== b.accel) {
+        const id = JSON.stringify([b.host, b.accel]);
+        entry = byPlace.get(id);
+        if (!entry) byPlace.set(id, (entry = { host: b.host, accel: b.accel, ok: 0 }));
+      }
       if (b.status === 'ok') entry.ok++;
-      byPlace.set(id, entry);
     }
     const place = [...byPlace.values()].sort((a, b) => b.ok - a.ok || cmp(a.host, b.host) || cmp(a.accel, b.accel))[0]!;
     if (byPlace.size > 1) {

@@ -28,7 +28,11 @@ export interface Outlier {
 }
 
 export function findOutliers(values: readonly number[], threshold = MODIFIED_Z_THRESHOLD): Outlier[] {
-  return modifiedZScores(values)
-    .map((z, index) => ({ index, value: values[index] as number, z }))
-    .filter((o) => Math.abs(o.z) > threshold);
+  const zs = modifiedZScores(values);
+  const out: Outlier[] = [];
+  for (let index = 0; index < zs.length; index++) {
+    const z = zs[index] as number;
+    if (Math.abs(z) > threshold) out.push({ index, value: values[index] as number, z });
+  }
+  return out;
 }

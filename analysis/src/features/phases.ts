@@ -32,25 +32,49 @@ export interface BootPhase {
 
 const NS_PER_MS = 1e6;
 
-/** Phases of one ok boot; empty when it has no markers or no Te. */
-export function bootPhases(boot: Boot): BootPhase[] {
-  if (boot.te_ns === null) return [];
+/** The markers of a boot that fall within Ts..Te, in time order; empty when it has none or no Te. */
+function markChain(boot: Boot): [string, number][] {
   const te = boot.te_ns;
+  if (te === null) return [];
   // Object.entries: own keys only; zod already dropped any "__proto__" key. The recorder writes markers in
   // time order, and markers seen in the same console read (equal times) in the descriptor's order: a stable
   // sort by time keeps that, so the phase chain is the same for every boot of a guest. Breaking ties by name
   // would flip e.g. "platform"/"devices" between boots and split one phase into two.
-  const marks = Object.entries(boot.markers)
-    .filter(([, t]) => t >= boot.ts_ns && t <= te)
-    .sort(([, ta], [, tb]) => ta - tb);
-  if (marks.length === 0) return [];
-  const chain: [string, number][] = [[TS, boot.ts_ns], ...marks, [TE, te]];
-  const phases: BootPhase[] = [];
-  for (let i = 1; i < chain.length; i++) {
-    const [from, t0] = chain[i - 1] as [string, number];
-    const [to, t1] = chain[i] as [string, number];
-    phases.push({ name: `${from}→${to}`, from, to, ms: (t1 - t0) / NS_PER_MS, startMs: (t0 - boot.ts_ns) / NS_PER_MS });
+  const marks: [string, number][] = [];
+  for (const [name, t] of Object.entries(boot.markers)) if (t >= boot.ts_ns && t <= te) marks.push([name, t]);
+  if (marks.length > 1) marks.sort(([, ta], [, tb]) => ta - tb);
+  return marks;
+}
+
+type PhaseVisitor = (from: string, to: string, ms: number, startMs: number, link: number) => void;
+
+/**
+ * Walk the phase chain Ts → markers → Te of one boot: `visit(from, to, ms, startMs, link)` per link, in order
+ * (link 0 first); no calls when the boot has no markers in range or no Te. What bootPhases returns, without
+ * building it.
+ */
+function forEachPhase(boot: Boot, visit: PhaseVisitor): void {
+  const marks = markChain(boot);
+  if (marks.length === 0) return;
+  let from = TS;
+  let t0 = boot.ts_ns;
+  for (let link = 0; link < marks.length; link++) {
+    const [to, t1] = marks[link] as [string, number];
+    visit(from, to, (t1 - t0) / NS_PER_MS, (t0 - boot.ts_ns) / NS_PER_MS, link);
+    from = to;
+    t0 = t1;
   }
+  visit(from, TE, ((boot.te_ns as number) - t0) / NS_PER_MS, (t0 - boot.ts_ns) / NS_PER_MS, marks.length);
+}
+
+function phaseName(from: string, to: string): string {
+  return `${from}→${to}`;
+}
+
+/** Phases of one ok boot; empty when it has no markers or no Te. */
+export function bootPhases(boot: Boot): BootPhase[] {
+  const phases: BootPhase[] = [];
+  forEachPhase(boot, (from, to, ms, startMs) => phases.push({ name: phaseName(from, to), from, to, ms, startMs }));
   return phases;
 }
 
@@ -81,18 +105,26 @@ export interface PhaseFeatures {
 
 export function phaseFeatures(boots: readonly Boot[]): PhaseFeatures {
   const ok = boots.filter((b) => b.status === 'ok' && b.te_ns !== null);
-  const byName = new Map<string, { from: string; to: string; ms: number[]; starts: number[] }>();
+  type Entry = { from: string; to: string; ms: number[]; starts: number[] };
+  const byName = new Map<string, Entry>();
+  // Every boot of a guest repeats the same few links: find each link's entry without building its name again.
+  const entryOf = new Map<string, Map<string, Entry>>();
   const firstMarker: number[] = [];
-  for (const boot of ok) {
-    const phases = bootPhases(boot);
-    if (phases.length) firstMarker.push((phases[0] as BootPhase).ms);
-    for (const p of phases) {
-      let entry = byName.get(p.name);
-      if (!entry) byName.set(p.name, (entry = { from: p.from, to: p.to, ms: [], starts: [] }));
-      entry.ms.push(p.ms);
-      entry.starts.push(p.startMs);
+  const visit: PhaseVisitor = (from, to, ms, startMs, link) => {
+    if (link === 0) firstMarker.push(ms);
+    let byTo = entryOf.get(from);
+    if (!byTo) entryOf.set(from, (byTo = new Map()));
+    let entry = byTo.get(to);
+    if (!entry) {
+      const name = phaseName(from, to);
+      entry = byName.get(name);
+      if (!entry) byName.set(name, (entry = { from, to, ms: [], starts: [] }));
+      byTo.set(to, entry);
     }
-  }
+    entry.ms.push(ms);
+    entry.starts.push(startMs);
+  };
+  for (const boot of ok) forEachPhase(boot, visit);
   const phases = [...byName.entries()]
     .map(([name, e]) => ({
       name,

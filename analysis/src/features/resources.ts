@@ -2,7 +2,6 @@
 // of running instances. Samples are run-wide, so each condition takes the samples that fall inside the time
 // windows of its own batches.
 import type { SampleRecord } from '@bootlab/trace';
-import { max, min } from 'simple-statistics';
 import type { Boot, Run } from '../types.ts';
 import { groupByBatch } from './conditions.ts';
 import { fitOls, type OlsFit } from './scaling.ts';
@@ -20,13 +19,41 @@ export interface ResourceFeatures {
   samples: number;
 }
 
+/** Closed [start, end] windows merged where they overlap or touch, ascending. */
+function mergeWindows(windows: [number, number][]): [number, number][] {
+  windows.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of windows) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** First index in `samples` (ascending t_ns) whose t_ns is ≥ t. */
+function firstAtOrAfter(samples: readonly SampleRecord[], t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((samples[mid] as SampleRecord).t_ns < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Samples of a run that fall inside the [first Ts, last end] window of any of the given boots' batches. */
 export function samplesDuring(runs: readonly Run[], boots: readonly Boot[]): SampleRecord[] {
   const windows = new Map<string, [number, number][]>();
   for (const batch of groupByBatch(boots)) {
     const runId = (batch[0] as Boot).run_id;
-    const start = min(batch.map((b) => b.ts_ns));
-    const end = max(batch.map((b) => b.end_ns));
+    let start = Infinity;
+    let end = -Infinity;
+    for (const b of batch) {
+      if (b.ts_ns < start) start = b.ts_ns;
+      if (b.end_ns > end) end = b.end_ns;
+    }
     let list = windows.get(runId);
     if (!list) windows.set(runId, (list = []));
     list.push([start, end]);
@@ -35,9 +62,37 @@ export function samplesDuring(runs: readonly Run[], boots: readonly Boot[]): Sam
   for (const run of runs) {
     const list = windows.get(run.runId);
     if (!list) continue;
-    for (const s of run.samples) if (list.some(([a, b]) => s.t_ns >= a && s.t_ns <= b)) out.push(s);
+    // Not a scan of every sample against every window: that is quadratic in a long sweep.
+    const merged = mergeWindows(list);
+    const samples = run.samples;
+    if (inTimeOrder(samples)) {
+      // As RunReader.finish leaves them: each window is a binary search and a slice.
+      for (const [start, end] of merged) {
+        for (let i = firstAtOrAfter(samples, start); i < samples.length && (samples[i] as SampleRecord).t_ns <= end; i++) out.push(samples[i] as SampleRecord);
+      }
+    } else {
+      for (const s of samples) if (inWindows(merged, s.t_ns)) out.push(s);
+    }
   }
   return out;
+}
+
+function inTimeOrder(samples: readonly SampleRecord[]): boolean {
+  for (let i = 1; i < samples.length; i++) if ((samples[i] as SampleRecord).t_ns < (samples[i - 1] as SampleRecord).t_ns) return false;
+  return true;
+}
+
+/** Whether t lies in one of the disjoint, ascending windows. */
+function inWindows(windows: readonly [number, number][], t: number): boolean {
+  let lo = 0;
+  let hi = windows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((windows[mid] as [number, number])[1] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  const w = windows[lo];
+  return w !== undefined && w[0] <= t;
 }
 
 export function hostMemUsedKb(s: SampleRecord): number {

@@ -4,7 +4,7 @@
 // finish before late ones start, so those slopes mostly measure the launch schedule.
 import { linearRegression, median, rSquared } from 'simple-statistics';
 import type { Interval } from '../stats/bootstrap.ts';
-import { theilSen, type Point } from '../stats/theil-sen.ts';
+import { theilSen, theilSenSlope, theilSenXY, type Point, type TheilSenFit } from '../stats/theil-sen.ts';
 import type { Boot } from '../types.ts';
 import { groupByBatch } from './conditions.ts';
 import { okDts } from './summary.ts';
@@ -47,20 +47,22 @@ export interface ScalingFeatures {
   vsRunningAtLaunch: SlopeFit | null;
 }
 
+function batchPoint(batch: readonly Boot[]): BatchPoint {
+  const first = batch[0] as Boot;
+  const dts = okDts(batch);
+  return {
+    runId: first.run_id,
+    batch: first.batch,
+    repetition: first.repetition,
+    n: first.n,
+    launched: batch.length,
+    ok: dts.length,
+    medianDtMs: dts.length ? median(dts) : null,
+  };
+}
+
 export function batchPoints(boots: readonly Boot[]): BatchPoint[] {
-  return groupByBatch(boots).map((batch) => {
-    const first = batch[0] as Boot;
-    const dts = okDts(batch);
-    return {
-      runId: first.run_id,
-      batch: first.batch,
-      repetition: first.repetition,
-      n: first.n,
-      launched: batch.length,
-      ok: dts.length,
-      medianDtMs: dts.length ? median(dts) : null,
-    };
-  });
+  return groupByBatch(boots).map(batchPoint);
 }
 
 /** The sweep points the slope is fitted to: (launched N, batch median ΔT). */
@@ -68,9 +70,13 @@ export function sweepPoints(batches: readonly BatchPoint[]): Point[] {
   return batches.filter((b) => b.medianDtMs !== null).map((b) => ({ x: b.launched, y: b.medianDtMs as number }));
 }
 
+function slopeFit(fit: TheilSenFit): SlopeFit {
+  return { slope: fit.slope, intercept: fit.intercept, ci: fit.ci, points: fit.points };
+}
+
 export function fitSlope(points: readonly Point[]): SlopeFit | null {
   const fit = theilSen(points);
-  return fit ? { slope: fit.slope, intercept: fit.intercept, ci: fit.ci, points: fit.points } : null;
+  return fit && slopeFit(fit);
 }
 
 export function fitOls(points: readonly Point[]): OlsFit | null {
@@ -80,26 +86,31 @@ export function fitOls(points: readonly Point[]): OlsFit | null {
   return { slope: m, intercept: b, r2: rSquared(data, (x) => m * x + b) };
 }
 
+/** Boots with a usable ΔT (status ok, ΔT recorded). */
+function okBoots(boots: readonly Boot[]): Boot[] {
+  return boots.filter((b) => b.status === 'ok' && b.dt_ms !== null);
+}
+
 export function scalingFeatures(boots: readonly Boot[]): ScalingFeatures {
-  const batches = batchPoints(boots);
+  const groups = groupByBatch(boots);
+  const batches = groups.map(batchPoint);
   const points = sweepPoints(batches);
 
   const indexSlopes: number[] = [];
-  for (const batch of groupByBatch(boots)) {
-    const pts = batch.filter((b) => b.status === 'ok' && b.dt_ms !== null).map((b) => ({ x: b.index, y: b.dt_ms as number }));
-    if (pts.length < 3) continue;
-    const fit = theilSen(pts);
-    if (fit) indexSlopes.push(fit.slope);
+  for (const batch of groups) {
+    const ok = okBoots(batch);
+    if (ok.length < 3) continue;
+    const slope = theilSenSlope(ok.length, (i) => (ok[i] as Boot).index, (i) => (ok[i] as Boot).dt_ms as number);
+    if (slope !== null) indexSlopes.push(slope);
   }
-  const runningPoints = boots
-    .filter((b) => b.status === 'ok' && b.dt_ms !== null)
-    .map((b) => ({ x: b.running_at_launch, y: b.dt_ms as number }));
+  const ok = okBoots(boots);
+  const running = theilSenXY(ok.length, (i) => (ok[i] as Boot).running_at_launch, (i) => (ok[i] as Boot).dt_ms as number);
 
   return {
     batches,
     vsBatchSize: fitSlope(points),
     vsBatchSizeOls: fitOls(points),
     vsLaunchIndex: indexSlopes.length ? { slope: median(indexSlopes), batches: indexSlopes.length } : null,
-    vsRunningAtLaunch: fitSlope(runningPoints),
+    vsRunningAtLaunch: running && slopeFit(running),
   };
 }

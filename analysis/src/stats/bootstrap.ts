@@ -1,6 +1,7 @@
 // Percentile bootstrap. Simple and assumption-light; with the seeded RNG a report is reproducible bit for bit.
 import { quantileSorted } from 'simple-statistics';
 import { resample, type Rng } from './random.ts';
+import { medianOfResample } from './resampled-median.ts';
 
 export interface Interval {
   lo: number;
@@ -24,9 +25,26 @@ export function bootstrapCi(
   if (values.length === 0 || resamples < 1) return null;
   const stats = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) stats[b] = statistic(resample(values, rng));
+  return percentileInterval(stats, level);
+}
+
+function percentileInterval(stats: Float64Array, level: number): Interval {
   const sorted = Array.from(stats).sort((a, b) => a - b);
   const alpha = (1 - level) / 2;
   return { lo: quantileSorted(sorted, alpha), hi: quantileSorted(sorted, 1 - alpha), level };
+}
+
+/**
+ * bootstrapCi(values, median, options), the same interval from the same draws, without materialising the
+ * resamples (stats/resampled-median.ts): the median CI of a condition with 50,000 boots and 1000 resamples is
+ * otherwise 50 million copied numbers and a thousand selections.
+ */
+export function bootstrapMedianCi(values: readonly number[], { resamples, rng, level = 0.95 }: BootstrapOptions): Interval | null {
+  if (values.length === 0 || resamples < 1) return null;
+  const draw = medianOfResample(values);
+  const stats = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) stats[b] = draw(rng);
+  return percentileInterval(stats, level);
 }
 
 /** Interval of a two-sample statistic, resampling each sample independently (for compare). */
