@@ -68,7 +68,7 @@ export const Plan = z.object({
   profile: z.string(),
   accel_requested: z.enum(['auto', 'kvm', 'tcg']),
   memory_floor_kb: kb,
-  /** Command prefix every VMM is started under (e.g. setpriv --pdeathsig KILL --); boot argv excludes it. */
+  /** Command prefix every VMM is started under (bootlab-launch <recorder pid> --, or a fallback); boot argv excludes it. */
   launcher: z.array(z.string()),
   /** Overrides applied to every guest from the command line (machine, firmware), or null. */
   machine_override: z.enum(['pc', 'q35', 'microvm']).nullable(),
