@@ -26,10 +26,26 @@ function withBackgroundLoad(text: string, background: number): string {
     .join('\n');
 }
 
-function analysisOf(runs: (Omit<SyntheticRun, 'guests'> & { guests?: readonly SyntheticGuest[]; background?: number })[]): Analysis {
+/** A trace whose header says how many other tasks were runnable just before the run. */
+function withRunnableAtStart(text: string, procs: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (!line.includes('"type":"header"')) return line;
+      const h = JSON.parse(line) as { host: Record<string, unknown> };
+      return JSON.stringify({ ...h, host: { ...h.host, procs_running_at_start: procs } });
+    })
+    .join('\n');
+}
+
+type RunSpec = Omit<SyntheticRun, 'guests'> & { guests?: readonly SyntheticGuest[]; background?: number; runnableAtStart?: number };
+
+function analysisOf(runs: RunSpec[]): Analysis {
   const files = runs.map((r) => {
-    const text = syntheticTrace({ guests: GUESTS, ...r });
-    return { name: `${r.runId}.jsonl`, text: r.background ? withBackgroundLoad(text, r.background) : text };
+    let text = syntheticTrace({ guests: GUESTS, ...r });
+    if (r.background) text = withBackgroundLoad(text, r.background);
+    if (r.runnableAtStart !== undefined) text = withRunnableAtStart(text, r.runnableAtStart);
+    return { name: `${r.runId}.jsonl`, text };
   });
   const { traces, warnings } = traceSetOf(files);
   return analyze(traces, warnings, OPTS);
@@ -85,6 +101,26 @@ test('a run started on a busy host is flagged, warned about and named', () => {
   const warning = a.warnings.find((w) => w.kind === 'host-load');
   assert.ok(warning, 'host-load warning for the terminal and --json');
   assert.match(warning.message, /run busy .*load1 was 5\.00 at the start .* on 8 cores/);
+  assert.match(load.summary, /1 of them predate the instantaneous reading and are judged by load1/);
+});
+
+test('with a runnable-task reading at the start, a high load1 left over from the minute before is not "busy"', () => {
+  // Back-to-back runs: load1 at this run's first sample still holds the previous run (5 on 8 cores), but
+  // nothing else was runnable when it started.
+  const quiet = analysisOf([{ runId: 'after-another', seed: 1, mode: 'single', accel: 'kvm', singleBoots: 8, background: 5, runnableAtStart: 0 }]);
+  const q = byId(quiet)['host-load'];
+  assert.equal(q.flagged, false);
+  assert.match(q.details[0]!, /^run after-another \(single, 8 cores\): 0 other tasks runnable at the start, load1 5\.00 at the start/);
+  assert.ok(!quiet.warnings.some((w) => w.kind === 'host-load'));
+
+  // Four other runnable tasks on eight cores: busy, whatever load1 says.
+  const busy = analysisOf([{ runId: 'shared', seed: 2, mode: 'multi', accel: 'kvm', sizes: [1, 2, 5], runnableAtStart: 4 }]);
+  const b = byId(busy)['host-load'];
+  assert.equal(b.flagged, true);
+  assert.match(b.summary, /^1 of 1 run started on a busy host \(0\.5 or more other runnable tasks per core/);
+  assert.doesNotMatch(b.summary, /predate the instantaneous reading/);
+  const warning = busy.warnings.find((w) => w.kind === 'host-load');
+  assert.match(warning?.message ?? '', /run shared .*: 4 other tasks runnable at the start on 8 cores .*other work competed/);
 });
 
 test('outliers and memory-guard stops are flagged with the conditions and batches concerned', () => {

@@ -75,3 +75,31 @@ export function readLoad1(): number {
   const load = text ? Number(text.split(' ')[0]) : 0;
   return Number.isFinite(load) ? load : 0;
 }
+
+/**
+ * Tasks runnable host-wide at this instant, not counting the reader itself: /proc/loadavg's fourth field
+ * ("running/total") minus one. Unlike load1, a one-minute average that still carries whatever ran in the
+ * minute before, it says what competes for the CPU now. null if unreadable.
+ */
+export function readProcsRunning(): number | null {
+  const text = readOrNull('/proc/loadavg');
+  const running = text ? Number(text.split(' ')[3]?.split('/')[0]) : Number.NaN;
+  return Number.isFinite(running) ? Math.max(0, running - 1) : null;
+}
+
+/**
+ * Other work on the host before a run starts: the median of `reads` readings of readProcsRunning taken
+ * `everyMs` apart (a single reading is too noisy). Yields between reads, so it costs no CPU.
+ */
+export async function backgroundRunnable(reads = 20, everyMs = 5): Promise<number | null> {
+  const values: number[] = [];
+  for (let i = 0; i < reads; i++) {
+    const v = readProcsRunning();
+    if (v !== null) values.push(v);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  if (!values.length) return null;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+}

@@ -12,7 +12,7 @@ import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, MemoryGuard } from './memory-guard.ts';
 import { planBatches } from './plan.ts';
-import { readMemInfo } from './proc.ts';
+import { backgroundRunnable, readMemInfo } from './proc.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
 import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
@@ -134,7 +134,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     intervalsMs: options.mode === 'multi' ? options.intervalsMs : [],
     repeat: options.repeat,
   });
-  const host = collectHostInfo(qemu, verdict);
+  // Measured before any VM of ours exists, so it is other work only (the caveat "started on a busy host").
+  const host = { ...collectHostInfo(qemu, verdict), procs_running_at_start: await backgroundRunnable() };
   const guestInfos = [...guests.values()].map((g) => describeGuest(g.guest));
   const writer = new TraceWriter(options.output, { force: options.force });
 

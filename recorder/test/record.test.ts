@@ -21,6 +21,8 @@ test('minkernel, single mode, 3 boots: all ok, with ΔT, markers and provenance'
   assert.equal(header?.type, 'header');
   if (header?.type !== 'header') return;
   assert.equal(header.host.accel, 'tcg');
+  // Read before our first VM: other work only (the report's "started on a busy host" caveat).
+  assert.ok(typeof header.host.procs_running_at_start === 'number' && header.host.procs_running_at_start >= 0);
   assert.match(header.host.qemu_version, /^\d+\.\d+/);
   assert.equal(header.guests[0]?.images[0]?.sha256.length, 64);
   // Every VMM ran under bootlab-launch, told to check that this process (the recorder) is its parent.

@@ -51,6 +51,11 @@ export const HostInfo = z.object({
   accel_reason: z.string(),
   /** "none" when /dev/kvm is absent; otherwise the loaded KVM module flavour (kvm_intel, kvm_amd, kvm_pvm, …). */
   kvm_flavour: z.string(),
+  /**
+   * Tasks runnable host-wide just before the run, the recorder not counted (median of 20 readings of
+   * /proc/loadavg over ~0.1 s): other work. Absent in traces recorded before it existed; null if unreadable.
+   */
+  procs_running_at_start: z.number().nonnegative().nullable().optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

@@ -25,7 +25,10 @@ export interface Caveat {
 /** Warning kinds the caveat list states in full; reports list the other warnings after it. */
 export const CAVEAT_WARNING_KINDS: ReadonlySet<WarningKind> = new Set(['accelerator', 'host-load', 'outliers', 'low-confidence', 'memory-guard']);
 
-/** Background load1 at a run's first sample, per core, from which other work is taken to compete with the guests. */
+/**
+ * Other work per core at a run's start from which it is taken to compete with the guests: tasks runnable just
+ * before the run (header host.procs_running_at_start) or, in older traces without it, load1 at the first sample.
+ */
 export const BUSY_HOST_LOAD_PER_CORE = 0.5;
 
 /** Details listed per caveat before "… and N more". */
@@ -46,28 +49,41 @@ export interface RunLoad {
   samples: number;
   /** load1 of the first sample: mostly what ran before the run (load1 is a one-minute average). */
   start: number | null;
+  /** Tasks runnable on the host just before the run, the recorder not counted; null in older traces. */
+  background: number | null;
   median: number | null;
   peak: number | null;
-  /** Other work was competing: start load per core ≥ BUSY_HOST_LOAD_PER_CORE, or a single-mode run above one per core. */
+  /**
+   * Other work was competing: at the start (background, else start load1, per core ≥ BUSY_HOST_LOAD_PER_CORE),
+   * or during a single-mode run (median load1 above cores + 1: one guest keeps at most its vCPU and its VMM's
+   * I/O thread busy).
+   */
   busy: boolean;
 }
 
 export function runLoads(traces: TraceSet): RunLoad[] {
   return traces.runs.map((run) => {
     const cores = run.header.host.cores;
+    const background = run.header.host.procs_running_at_start ?? null;
     const loads = run.samples.map((s) => s.load1);
-    if (loads.length === 0) return { run, cores, samples: 0, start: null, median: null, peak: null, busy: false };
+    if (loads.length === 0) {
+      return { run, cores, samples: 0, start: null, background, median: null, peak: null, busy: background !== null && background / cores >= BUSY_HOST_LOAD_PER_CORE };
+    }
     const start = loads[0] as number;
     const med = median(loads);
     const single = run.header.plan.mode === 'single';
+    // load1 at the start still holds the minute before it (a previous run of the same session, say): use it
+    // only when the trace has no instantaneous reading.
+    const atStart = background ?? start;
     return {
       run,
       cores,
       samples: loads.length,
       start,
+      background,
       median: med,
       peak: Math.max(...loads),
-      busy: start / cores >= BUSY_HOST_LOAD_PER_CORE || (single && med > cores),
+      busy: atStart / cores >= BUSY_HOST_LOAD_PER_CORE || (single && med > cores + 1),
     };
   });
 }
@@ -79,7 +95,12 @@ export function hostLoadWarnings(traces: TraceSet): Warning[] {
     .map((l) => ({
       kind: 'host-load' as const,
       file: l.run.file,
-      message: `run ${l.run.runId} (${l.run.file}): host load1 was ${load(l.start as number)} at the start (median ${load(l.median as number)}) on ${plural(l.cores, 'core')}: other work competed with the guests, so ΔT may be inflated`,
+      message:
+        l.background !== null
+          ? `run ${l.run.runId} (${l.run.file}): ${plural(l.background, 'other task')} runnable at the start on ${plural(l.cores, 'core')}` +
+            `${l.median !== null ? ` (load1 median ${load(l.median)} during the run)` : ''}: other work competed with the guests, so ΔT may be inflated`
+          : `run ${l.run.runId} (${l.run.file}): host load1 was ${load(l.start as number)} at the start (median ${load(l.median as number)}) on ${plural(l.cores, 'core')}: ` +
+            'other work competed with the guests, so ΔT may be inflated (load1 is a one-minute average: it includes whatever ran in the minute before the run)',
     }));
 }
 
@@ -108,14 +129,21 @@ function hostLoadCaveat(a: Analysis): Caveat {
   const details = loads.map((l) =>
     l.samples === 0
       ? `run ${l.run.runId}: no samples, host load unknown`
-      : `run ${l.run.runId} (${l.run.header.plan.mode}, ${plural(l.cores, 'core')}): load1 ${load(l.start as number)} at the start, median ${load(l.median as number)}, peak ${load(l.peak as number)}${l.busy ? ' — busy host' : ''}`,
+      : `run ${l.run.runId} (${l.run.header.plan.mode}, ${plural(l.cores, 'core')}): ${l.background !== null ? `${plural(l.background, 'other task')} runnable at the start, ` : ''}` +
+        `load1 ${load(l.start as number)} at the start, median ${load(l.median as number)}, peak ${load(l.peak as number)}${l.busy ? ' — busy host' : ''}`,
   );
   let summary: string;
   if (measured.length === 0) summary = 'No run recorded host samples: host load is unknown.';
   else if (busy.length) {
-    summary = `${busy.length} of ${plural(loads.length, 'run')} started on a busy host (load1 ≥ ${BUSY_HOST_LOAD_PER_CORE} per core, or above one per core during a single-mode run): other work competed with the guests and may inflate ΔT. Re-record on an idle host before quoting these numbers.`;
+    const old = busy.filter((l) => l.background === null).length;
+    summary =
+      `${busy.length} of ${plural(loads.length, 'run')} started on a busy host (${BUSY_HOST_LOAD_PER_CORE} or more other runnable tasks per core just before the run, ` +
+      `or load1 above cores + 1 during a single-mode run): other work competed with the guests and may inflate ΔT. Re-record on an idle host before quoting these numbers.` +
+      (old
+        ? ` ${old} of them predate the instantaneous reading and are judged by load1 at their first sample, a one-minute average that also holds the minute before the run (e.g. the previous run of a back-to-back session): they may have started on a quiet host.`
+        : '');
   } else {
-    summary = `Every run with samples started on a quiet host (load1 below ${BUSY_HOST_LOAD_PER_CORE} per core). Peaks during multi-instance batches are the guests' own load.`;
+    summary = `Every run with samples started on a quiet host (fewer than ${BUSY_HOST_LOAD_PER_CORE} other runnable tasks per core). Peaks during multi-instance batches are the guests' own load.`;
   }
   if (measured.length && measured.length < loads.length) summary += ` ${loads.length - measured.length} run(s) have no samples.`;
   return { id: 'host-load', title: 'Host load', flagged: busy.length > 0, summary, details: capped(details) };
