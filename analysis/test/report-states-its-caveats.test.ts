@@ -105,12 +105,12 @@ test('a run started on a busy host is flagged, warned about and named', () => {
 });
 
 test('with a runnable-task reading at the start, a high load1 left over from the minute before is not "busy"', () => {
-  // Back-to-back runs: load1 at this run's first sample still holds the previous run (5 on 8 cores), but
-  // nothing else was runnable when it started.
-  const quiet = analysisOf([{ runId: 'after-another', seed: 1, mode: 'single', accel: 'kvm', singleBoots: 8, background: 5, runnableAtStart: 0 }]);
+  // Back-to-back runs: load1 during this short single-mode run still holds the previous run (12 on 8 cores,
+  // above the cores + 1 of the load1-only rule), but nothing else was runnable when it started.
+  const quiet = analysisOf([{ runId: 'after-another', seed: 1, mode: 'single', accel: 'kvm', singleBoots: 8, background: 12, runnableAtStart: 0 }]);
   const q = byId(quiet)['host-load'];
   assert.equal(q.flagged, false);
-  assert.match(q.details[0]!, /^run after-another \(single, 8 cores\): 0 other tasks runnable at the start, load1 5\.00 at the start/);
+  assert.match(q.details[0]!, /^run after-another \(single, 8 cores\): 0 other tasks runnable at the start, load1 12\.00 at the start/);
   assert.ok(!quiet.warnings.some((w) => w.kind === 'host-load'));
 
   // Four other runnable tasks on eight cores: busy, whatever load1 says.

@@ -55,8 +55,8 @@ export interface RunLoad {
   peak: number | null;
   /**
    * Other work was competing: at the start (background, else start load1, per core ≥ BUSY_HOST_LOAD_PER_CORE),
-   * or during a single-mode run (median load1 above cores + 1: one guest keeps at most its vCPU and its VMM's
-   * I/O thread busy).
+   * or, in older traces without the background reading, during a single-mode run (median load1 above cores + 1:
+   * one guest keeps at most its vCPU and its VMM's I/O thread busy).
    */
   busy: boolean;
 }
@@ -83,7 +83,9 @@ export function runLoads(traces: TraceSet): RunLoad[] {
       background,
       median: med,
       peak: Math.max(...loads),
-      busy: atStart / cores >= BUSY_HOST_LOAD_PER_CORE || (single && med > cores + 1),
+      // The single-mode rule reads load1 during the run, which for a short run is mostly the minute before it:
+      // only for older traces, which have nothing better.
+      busy: atStart / cores >= BUSY_HOST_LOAD_PER_CORE || (background === null && single && med > cores + 1),
     };
   });
 }
@@ -138,7 +140,7 @@ function hostLoadCaveat(a: Analysis): Caveat {
     const old = busy.filter((l) => l.background === null).length;
     summary =
       `${busy.length} of ${plural(loads.length, 'run')} started on a busy host (${BUSY_HOST_LOAD_PER_CORE} or more other runnable tasks per core just before the run, ` +
-      `or load1 above cores + 1 during a single-mode run): other work competed with the guests and may inflate ΔT. Re-record on an idle host before quoting these numbers.` +
+      `or, in older traces, load1 above cores + 1 during a single-mode run): other work competed with the guests and may inflate ΔT. Re-record on an idle host before quoting these numbers.` +
       (old
         ? ` ${old} of them predate the instantaneous reading and are judged by load1 at their first sample, a one-minute average that also holds the minute before the run (e.g. the previous run of a back-to-back session): they may have started on a quiet host.`
         : '');
