@@ -15,7 +15,7 @@ import { parseTraceLine, type BootRecord, type HeaderRecord } from '@bootlab/tra
 import { BOOTLAB, buildMinkernel, buildReference, launcherPrefix, mustRun, readJsonl, trivialDescriptor, type Binaries } from './lib/exec.ts';
 import { loadavg, REPO_ROOT, TMP_DIR } from './lib/machine.ts';
 import { atMost, info, runBenchmark, within, type BenchContext, type Result, type Row } from './lib/results.ts';
-import { bootstrapDiffCi, bootstrapRatioCi, median, round, summarize, type Summary } from './lib/stats.ts';
+import { bootstrapMedianCi, median, round, summarize, type Summary } from './lib/stats.ts';
 
 export type RecorderName = 'bootlab' | 'reference' | 'reference+launcher';
 const RECORDERS: RecorderName[] = ['bootlab', 'reference', 'reference+launcher'];
@@ -242,9 +242,9 @@ export async function fidelity(ctx: BenchContext): Promise<Result> {
       const pooled = Object.fromEntries(RECORDERS.map((r) => [r, pool(get(r))])) as Record<RecorderName, Pooled>;
       const dts = (r: RecorderName) => get(r).flatMap((s) => s.dt);
       const ratio = pooled.bootlab.dt.p50 / pooled.reference.dt.p50;
-      const ratioCi = bootstrapRatioCi(dts('bootlab'), dts('reference'));
+      const ratioCi = bootstrapMedianCi(dts('bootlab'), dts('reference'), (x, y) => x / y);
       const bias = pooled.bootlab.dt.p50 - pooled.reference.dt.p50;
-      const biasCi = bootstrapDiffCi(dts('bootlab'), dts('reference'));
+      const biasCi = bootstrapMedianCi(dts('bootlab'), dts('reference'), (x, y) => x - y);
       const launcherCost = pooled['reference+launcher'].dt.p50 - pooled.reference.dt.p50;
       const nodeCost = pooled.bootlab.dt.p50 - pooled['reference+launcher'].dt.p50;
       details[name] = {

@@ -566,6 +566,33 @@ function guestRun(name: string, overrides: Record<string, unknown> = {}) {
   return { guest, dir: dirname(guest.kernel), tag: `${name}-${process.pid}-${Date.now()}` };
 }
 
+/**
+ * A keep-alive run whose trace file fills up mid-run: one-line error naming the errno, every complete line
+ * parses, the partial line is cut back, instances are killed.
+ */
+async function diskFullRun(
+  name: string,
+  outputIn: (guestDir: string) => string,
+  errno: 'EFBIG' | 'ENOSPC',
+  prefix?: readonly string[],
+): Promise<ShotOutcome> {
+  const { guest, dir, tag } = guestRun(name);
+  const out = outputIn(dir);
+  const r = await runCli(
+    ['record', guest.path, '--mode', 'multi', '-n', '60', '--interval', '20', '--keep-alive', '--accel', 'tcg', '-o', out],
+    { env: { [TAG_VAR]: tag }, ...(prefix ? { prefix } : {}) },
+  );
+  const leaked = await reap(tag, [dir]);
+  const t = inspectTrace(out);
+  const notes: string[] = [];
+  let ok = oneLineError(r, new RegExp(`^bootlab: error: .*t\\.jsonl: write failed \\(${errno}\\)$`), notes);
+  ok = allLinesParse(t, notes) && ok;
+  ok = check(notes, t.records[0]?.type === 'header' && t.lines > 3, `only ${t.lines} lines`) && ok;
+  notes.push(`${t.lines} complete lines (${t.bytes} bytes) kept, partial line cut back; instances killed`);
+  rmSync(dir, { recursive: true, force: true });
+  return { ok, leaked, notes, details: { lines: t.lines, bytes: t.bytes, boots: bootsOf(t.records).length } };
+}
+
 const SINGLE_SHOTS: Shot[] = [
   {
     name: 'never-ready',
@@ -716,24 +743,8 @@ const SINGLE_SHOTS: Shot[] = [
   {
     name: 'disk-full-efbig',
     title: 'disk full mid-run (EFBIG, ulimit -f 24 KiB)',
-    run: async () => {
-      const { guest, dir, tag } = guestRun('disk-full');
-      const out = join(dir, 't.jsonl');
-      // bash sets the limit and ignores SIGXFSZ, then execs the CLI with its arguments untouched ("$@").
-      const r = await runCli(
-        ['record', guest.path, '--mode', 'multi', '-n', '60', '--interval', '20', '--keep-alive', '--accel', 'tcg', '-o', out],
-        { env: { [TAG_VAR]: tag }, prefix: ['bash', '-c', 'trap "" XFSZ; ulimit -f 24; exec "$@"', 'bash'] },
-      );
-      const leaked = await reap(tag, [dir]);
-      const t = inspectTrace(out);
-      const notes: string[] = [];
-      let ok = oneLineError(r, /^bootlab: error: .*t\.jsonl: write failed \(EFBIG\)$/, notes);
-      ok = allLinesParse(t, notes) && ok;
-      ok = check(notes, t.records[0]?.type === 'header' && t.lines > 3, `only ${t.lines} lines`) && ok;
-      notes.push(`${t.lines} complete lines (${t.bytes} bytes) kept, partial line cut back; instances killed`);
-      rmSync(dir, { recursive: true, force: true });
-      return { ok, leaked, notes, details: { lines: t.lines, bytes: t.bytes, boots: bootsOf(t.records).length } };
-    },
+    // bash sets the limit and ignores SIGXFSZ, then execs the CLI with its arguments untouched ("$@").
+    run: () => diskFullRun('disk-full', (dir) => join(dir, 't.jsonl'), 'EFBIG', ['bash', '-c', 'trap "" XFSZ; ulimit -f 24; exec "$@"', 'bash']),
   },
   {
     name: 'disk-full-tmpfs',
@@ -747,21 +758,7 @@ const SINGLE_SHOTS: Shot[] = [
         return { ok: true, leaked: 0, notes: ['skipped: mounting a tmpfs is not permitted here'], details: { skipped: true } };
       }
       try {
-        const { guest, dir, tag } = guestRun('tmpfs-full');
-        const out = join(mnt, 't.jsonl');
-        const r = await runCli(
-          ['record', guest.path, '--mode', 'multi', '-n', '60', '--interval', '20', '--keep-alive', '--accel', 'tcg', '-o', out],
-          { env: { [TAG_VAR]: tag } },
-        );
-        const leaked = await reap(tag, [dir]);
-        const t = inspectTrace(out);
-        const notes: string[] = [];
-        let ok = oneLineError(r, /^bootlab: error: .*t\.jsonl: write failed \(ENOSPC\)$/, notes);
-        ok = allLinesParse(t, notes) && ok;
-        ok = check(notes, t.records[0]?.type === 'header' && t.lines > 3, `only ${t.lines} lines`) && ok;
-        notes.push(`${t.lines} complete lines (${t.bytes} bytes) kept, partial line cut back; instances killed`);
-        rmSync(dir, { recursive: true, force: true });
-        return { ok, leaked, notes, details: { lines: t.lines, bytes: t.bytes } };
+        return await diskFullRun('tmpfs-full', () => join(mnt, 't.jsonl'), 'ENOSPC');
       } finally {
         try {
           execFileSync('umount', [mnt], { stdio: 'ignore' });

@@ -54,41 +54,24 @@ export function summarize(values: readonly number[]): Summary {
 }
 
 /** Deterministic PRNG for bootstrap resampling and generated data: the analysis package's mulberry32. */
-import { mulberry32 as rng } from '@bootlab/analysis/core';
+import { bootstrapCi2, mulberry32 as rng } from '@bootlab/analysis/core';
 
 export { rng };
 
 /**
- * Percentile-bootstrap 95 % interval of median(a) / median(b), resampling each side independently:
- * says whether a ratio's distance from 1 is more than noise.
+ * Percentile-bootstrap 95 % interval of combine(median(a), median(b)) — a ratio or a difference — resampling
+ * each side independently (the analysis package's bootstrapCi2): says whether a ratio's distance from 1, or a
+ * bias's from 0, is more than noise.
  */
-export function bootstrapRatioCi(a: readonly number[], b: readonly number[], resamples = 2000, seed = 7): [number, number] {
-  if (a.length === 0 || b.length === 0) return [Number.NaN, Number.NaN];
-  const next = rng(seed);
-  const draw = (xs: readonly number[]) => {
-    const sample = new Array<number>(xs.length);
-    for (let i = 0; i < xs.length; i++) sample[i] = xs[Math.floor(next() * xs.length)] as number;
-    return median(sample);
-  };
-  const ratios: number[] = [];
-  for (let r = 0; r < resamples; r++) ratios.push(draw(a) / draw(b));
-  const s = sorted(ratios);
-  return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
-}
-
-/** The same for the difference median(a) − median(b). */
-export function bootstrapDiffCi(a: readonly number[], b: readonly number[], resamples = 2000, seed = 7): [number, number] {
-  if (a.length === 0 || b.length === 0) return [Number.NaN, Number.NaN];
-  const next = rng(seed);
-  const draw = (xs: readonly number[]) => {
-    const sample = new Array<number>(xs.length);
-    for (let i = 0; i < xs.length; i++) sample[i] = xs[Math.floor(next() * xs.length)] as number;
-    return median(sample);
-  };
-  const diffs: number[] = [];
-  for (let r = 0; r < resamples; r++) diffs.push(draw(a) - draw(b));
-  const s = sorted(diffs);
-  return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
+export function bootstrapMedianCi(
+  a: readonly number[],
+  b: readonly number[],
+  combine: (medianA: number, medianB: number) => number,
+  resamples = 2000,
+  seed = 7,
+): [number, number] {
+  const ci = bootstrapCi2(a, b, (x, y) => combine(median(x), median(y)), { resamples, rng: rng(seed) });
+  return ci ? [ci.lo, ci.hi] : [Number.NaN, Number.NaN];
 }
 
 /** Round for reports: 3 significant decimals below 10, fewer above. */
