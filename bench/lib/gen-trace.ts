@@ -158,7 +158,7 @@ export function generateTrace(path: string, totalBoots: number, seed = 42): Gene
             records.push({
               type: 'boot', run_id: RUN_ID, guest: g.name, mode: 'multi', batch: batchNo, repetition, interval_ms: intervalMs, n: planned, index,
               keep_alive: true, scheduled_ns: scheduled, ts_ns: ts, spawned_ns: spawned, first_output_ns: firstOut, te_ns: te,
-              ready_match: failed ? null : `${g.name}: ready`, markers: { [g.marker]: kernelAt }, end_ns: end,
+              ready_match: failed ? null : `${g.name}: ready`, console_lines_at_te: failed ? null : 3, console_chars_at_te: failed ? null : 60, markers: { [g.marker]: kernelAt }, end_ns: end,
               dt_ms: te === null ? null : (te - ts) / 1e6, launch_lag_ms: lag / 1e6, spawn_ms: (spawned - ts) / 1e6,
               status: failed ? 'exited' : 'ok', exit_code: failed ? 1 : null, signal: null, error: null,
               console_tail: failed ? `SeaBIOS (version 1.16.2)\r\nBooting from ROM..\r\n${g.name}: entry\r\n` : null,

@@ -81,6 +81,8 @@ export function toBootRecord(
     argv: [...argv],
     cpu_ms_at_te: o.cpuMsAtTe,
     rss_kb_at_te: o.rssKbAtTe,
+    console_lines_at_te: o.consoleAtTe?.lines ?? null,
+    console_chars_at_te: o.consoleAtTe?.chars ?? null,
     cpu_ms_end: o.cpuMsEnd,
     rss_kb_end: o.rssKbEnd,
   };

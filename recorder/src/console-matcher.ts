@@ -44,6 +44,10 @@ export class ConsoleMatcher {
   private readyText: string | null = null;
   private firstOutput: bigint | null = null;
   private totalChars = 0;
+  /** Console text seen before this chunk, ANSI escapes and CRs removed: lines (newlines) and characters. */
+  private cleanedLines = 0;
+  private cleanedChars = 0;
+  private readyVolume: { lines: number; chars: number } | null = null;
 
   constructor(options: ConsoleMatcherOptions) {
     this.pending = new Map();
@@ -80,10 +84,18 @@ export class ConsoleMatcher {
       if (match) {
         found.push({ name, t });
         this.hits.set(name, t);
-        if (name === READY) this.readyText = match[0].slice(0, MATCH_CHARS);
+        if (name === READY) {
+          this.readyText = match[0].slice(0, MATCH_CHARS);
+          // How much the guest printed up to the end of its ready line: the part of this chunk before the
+          // match's end, plus everything before the chunk.
+          const inChunk = cleaned.slice(0, Math.max(0, match.index + match[0].length - this.window.length));
+          this.readyVolume = { lines: this.cleanedLines + countNewlines(inChunk) + 1, chars: this.cleanedChars + inChunk.length };
+        }
       }
     }
     for (const hit of found) this.pending.delete(hit.name);
+    this.cleanedLines += countNewlines(cleaned);
+    this.cleanedChars += cleaned.length;
     this.window = haystack.length > WINDOW_CHARS ? trimToLineStart(haystack) : haystack;
     return found;
   }
@@ -96,6 +108,14 @@ export class ConsoleMatcher {
   /** The text the ready pattern matched, cut to MATCH_CHARS. */
   get readyMatch(): string | null {
     return this.readyText;
+  }
+
+  /**
+   * Console volume up to the end of the ready match: lines (the ready line included) and characters of
+   * cleaned text. A general-purpose OS logs from many subsystems before it is ready; a LibOS prints a few lines.
+   */
+  get volumeAtReady(): { lines: number; chars: number } | null {
+    return this.readyVolume;
   }
 
   /** First-match times of named markers (the ready pattern excluded). */
@@ -122,6 +142,12 @@ export class ConsoleMatcher {
   get bufferedChars(): number {
     return this.window.length + this.pendingEscape.length + this.tailText.length;
   }
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** Sentinel put where the window was cut mid-line, so `^` cannot match a line's middle. */

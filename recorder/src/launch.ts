@@ -30,6 +30,8 @@ export interface BootOutcome {
   firstOutput: bigint | null;
   te: bigint | null;
   readyMatch: string | null;
+  /** Console lines and characters up to the end of the ready line (ok boots only). */
+  consoleAtTe: { lines: number; chars: number } | null;
   markers: Map<string, bigint>;
   end: bigint;
   exitCode: number | null;
@@ -190,6 +192,7 @@ export class Instance {
       firstOutput: this.matcher.firstOutputAt,
       te,
       readyMatch: status === 'ok' ? this.matcher.readyMatch : null,
+      consoleAtTe: status === 'ok' ? this.matcher.volumeAtReady : null,
       markers: this.matcher.markerTimes(),
       end,
       exitCode: detail.exitCode ?? null,

@@ -93,3 +93,17 @@ test('the console tail keeps the last output for failure reports', () => {
   assert.equal(m.tail.length, TAIL_CHARS);
   assert.ok(m.tail.endsWith('the end'));
 });
+
+test('console volume at Te counts the lines up to the ready line, whatever the chunking and escapes', () => {
+  const text = '\x1bc\x1b[2JSeaBIOS (version 1)\r\nBooting\r\nkernel: a\r\nkernel: b\r\nminkernel: ready\r\nafter ready\r\nmore\r\n';
+  const whole = new ConsoleMatcher({ ready });
+  whole.feed(text, 1n);
+  assert.deepEqual(whole.volumeAtReady, { lines: 5, chars: 'SeaBIOS (version 1)\nBooting\nkernel: a\nkernel: b\nminkernel: ready'.length });
+  const bytewise = new ConsoleMatcher({ ready });
+  let t = 0n;
+  for (const ch of text) bytewise.feed(ch, ++t);
+  assert.deepEqual(bytewise.volumeAtReady, whole.volumeAtReady);
+  const none = new ConsoleMatcher({ ready });
+  none.feed('no ready here\n', 1n);
+  assert.equal(none.volumeAtReady, null);
+});

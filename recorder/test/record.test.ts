@@ -40,6 +40,9 @@ test('minkernel, single mode, 3 boots: all ok, with ΔT, markers and provenance'
     assert.ok(b.argv.includes('restrict=on') || b.argv.some((a) => a.includes('restrict=on')));
     assert.equal(b.running_at_launch, 0, 'single mode boots one instance at a time');
     assert.ok(b.cpu_ms_at_te !== null && b.rss_kb_at_te !== null && b.rss_kb_at_te > 0);
+    // SeaBIOS's banner lines, minkernel's entry line and its ready line: a handful, never zero.
+    assert.ok(b.console_lines_at_te !== null && b.console_lines_at_te >= 2 && b.console_lines_at_te < 20, `lines ${b.console_lines_at_te}`);
+    assert.ok(b.console_chars_at_te !== null && b.console_chars_at_te > 'minkernel: ready'.length);
   }
   assert.equal(records.at(-1)?.type, 'end');
 });

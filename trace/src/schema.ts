@@ -150,6 +150,12 @@ export const BootRecord = z.object({
   /** utime+stime of the VMM process at Te, ms (from /proc/PID/stat). */
   cpu_ms_at_te: ms.nonnegative().nullable(),
   rss_kb_at_te: kb.nullable(),
+  /**
+   * Console output up to the end of the ready line: lines (the ready line counted) and characters, ANSI
+   * escapes and CRs removed. Null unless ok; absent in traces recorded before 2026-12-02 (read as null).
+   */
+  console_lines_at_te: z.number().int().nonnegative().nullable().default(null),
+  console_chars_at_te: z.number().int().nonnegative().nullable().default(null),
   /** The same, last read before the instance was stopped (or last sampled, if it exited by itself). */
   cpu_ms_end: ms.nonnegative().nullable(),
   rss_kb_end: kb.nullable(),
