@@ -5,11 +5,13 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { KOption } from './classify/classify.ts';
+import { parseReferenceSpec } from './classify/references.ts';
 import { compareTraces } from './compare/compare.ts';
 import { formatComparison } from './compare/table.ts';
 import { UserError } from './errors.ts';
 import { findDatasets, loadTraces, repoRoot } from './load/files.ts';
 import { analyze } from './report/analyze.ts';
+import { classLines } from './report/class-lines.ts';
 import { analysisSummary } from './report/summary.ts';
 import { prepareOutputDir, writeReport } from './report/write.ts';
 import { sortWarnings, type Warning } from './warnings.ts';
@@ -52,6 +54,8 @@ export interface AnalyzeCliOptions {
   seed: number;
   resamples: number;
   classResamples: number;
+  /** Extra references, NAME=CLASS. */
+  reference?: string[];
   png: boolean;
   /** Print the JSON summary on stdout; everything else goes to stderr. */
   json?: boolean;
@@ -78,6 +82,7 @@ export async function runAnalyze(
     seed: opts.seed,
     resamples: opts.resamples,
     classResamples: opts.classResamples,
+    references: Object.fromEntries((opts.reference ?? []).map(parseReferenceSpec)),
   });
   const result = await writeReport(analysis, opts.output, { png: opts.png });
   const { files, model } = result;
@@ -86,14 +91,10 @@ export async function runAnalyze(
   const say = opts.json ? io.err : io.out;
   const c = analysis.classification;
   say(`${loaded.files.length} trace file(s), ${analysis.traces.boots.length} boots, ${c.guests.length} guest(s)\n`);
-  if (c.k > 0) {
-    say(`classes (k = ${c.k}):\n`);
-    const width = Math.max(...c.guests.map((g) => g.guest.length));
-    const classWidth = Math.max(...c.guests.map((g) => (g.class ?? 'unclassified').length));
-    for (const g of c.guests) {
-      const conf = g.confidence === null ? '' : `  confidence ${(g.confidence * 100).toFixed(0)}%`;
-      say(`  ${g.guest.padEnd(width)}  ${(g.class ?? 'unclassified').padEnd(classWidth)}${conf}\n`);
-    }
+  if (c.guests.some((g) => g.class !== null)) {
+    const refs = c.references.filter((r) => r.recorded).map((r) => r.guest);
+    say(`classes (anchored on the references recorded beside each guest: ${refs.join(', ') || 'none'}):\n`);
+    for (const line of classLines(c)) say(`${line}\n`);
   }
   say(`wrote ${files.length} files to ${opts.output}${path.sep} (report.html, report.md, classes.{json,csv,tex}, features.{csv,tex}, charts/)\n`);
   printWarnings(model.analysis.warnings, io, `see ${path.join(opts.output, 'report.html')}`);
@@ -131,11 +132,12 @@ export function registerAnalysisCommands(program: Command, io: CliIo = defaultIo
     .description('Analyse traces: ΔT statistics, scaling slopes, guest classes, charts and a report')
     .argument('[trace...]', 'trace files or directories (.jsonl or .jsonl.gz); default: every datasets/**/*.jsonl{,.gz}')
     .option('-o, --output <dir>', 'output directory', 'report')
-    .option('--k <n|auto>', 'number of guest classes, or "auto" (silhouette)', parseK, 3 as KOption)
+    .option('--reference <name=class...>', 'treat a recorded guest as a reference of a class (baseline, LibOS, gpos), besides the built-ins')
+    .option('--k <n|auto>', 'clusters of the exploratory k-means view, or "auto" (silhouette); classes come from the references', parseK, 3 as KOption)
     .option('--skip-bad-lines', 'skip malformed trace lines (counted and reported) instead of stopping')
     .option('--seed <n>', 'seed of every bootstrap and of k-means', parseCount(0), 1)
     .option('--resamples <n>', 'bootstrap resamples for confidence intervals', parseCount(0), 1000)
-    .option('--class-resamples <n>', 'bootstrap replicates for class confidence', parseCount(0), 200)
+    .option('--class-resamples <n>', 'bootstrap replicates for the exploratory clusters\' stability', parseCount(0), 200)
     .option('--no-png', 'skip PNG rendering of the charts')
     .option('--json', 'print a JSON summary (classes, key features, caveats, warnings, output paths) on stdout; everything else on stderr')
     .action(async (traces: string[], opts: AnalyzeCliOptions) => runAnalyze(traces, opts, io));

@@ -31,7 +31,7 @@ export { hashSeed, mulberry32, rngFor, type Rng } from './stats/random.ts';
 
 // Classification.
 export { classify, DEFAULT_K, type Classification, type ClassifyOptions, type GuestClass, type KOption } from './classify/classify.ts';
-export { classNames, PAPER_CLASSES } from './classify/names.ts';
+export { clusterNames, PAPER_CLASSES } from './classify/names.ts';
 
 // Charts (specs as data) and rendering.
 export { VEGA_LITE_SCHEMA, type ChartSpec, type NamedChart } from './charts/common.ts';

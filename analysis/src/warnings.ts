@@ -16,6 +16,8 @@ export type WarningKind =
   | 'no-sweep'
   | 'k-fallback'
   | 'low-confidence'
+  | 'unlike'
+  | 'no-references'
   | 'not-classified'
   | 'fonts'
   | 'chart'
@@ -54,6 +56,8 @@ export const WARNING_TITLES: Record<WarningKind, string> = {
   'no-sweep': 'Guests without a scaling sweep',
   'k-fallback': 'Number of classes',
   'low-confidence': 'Low-confidence classes',
+  unlike: 'Guests unlike any reference',
+  'no-references': 'Missing references',
   'not-classified': 'Not classified',
   fonts: 'Fonts',
   chart: 'Chart rendering',

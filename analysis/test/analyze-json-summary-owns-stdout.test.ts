@@ -32,18 +32,27 @@ test('analyze --json prints exactly one JSON summary on stdout; progress and war
   const out = path.join(dir, 'out');
   const { stdout, stderr } = await run(
     process.execPath,
-    ['--import', 'tsx', SCRIPT, 'analyze', ...inputs, '-o', out, '--json', '--no-png', '--resamples', '50', '--class-resamples', '10'],
+    ['--import', 'tsx', SCRIPT, 'analyze', ...inputs, '-o', out, '--json', '--no-png', '--resamples', '50', '--class-resamples', '10', '--reference', 'unikraft=LibOS', 'linux-virt=gpos'],
     { cwd: REPO },
   );
   const summary = JSON.parse(stdout) as AnalysisSummaryJson; // throws if anything else is on stdout
   assert.equal(stdout.trimEnd().split('\n').at(-1), '}', 'nothing after the document');
   assert.equal(summary.schema, 'bootlab.analysis-summary/1');
   assert.deepEqual(summary.inputs, inputs);
-  assert.equal(summary.k, 3);
+  assert.deepEqual(summary.references, [
+    { guest: 'linux-virt', class: 'general-purpose OS' },
+    { guest: 'minkernel', class: 'baseline' },
+    { guest: 'unikraft', class: 'LibOS' },
+  ]);
   assert.deepEqual(summary.classes, ['baseline', 'LibOS', 'general-purpose OS']);
   assert.equal(summary.guests.length, guests.length);
   const mink = summary.guests.find((g) => g.guest === 'minkernel')!;
   assert.equal(mink.class, 'baseline');
+  assert.equal(mink.reference, 'baseline');
+  const solo5 = summary.guests.find((g) => g.guest === 'solo5-hvt')!;
+  assert.equal(solo5.class, 'LibOS');
+  assert.equal(solo5.nearestReference, 'unikraft');
+  assert.ok(solo5.decidedBy.length > 0 && solo5.reason.length > 0);
   assert.equal(mink.accel, 'tcg');
   assert.ok(mink.singleMedianMs! > 250 && mink.singleMedianMs! < 350);
   assert.ok(mink.singleMedianCiMs!.lo <= mink.singleMedianMs! && mink.singleMedianMs! <= mink.singleMedianCiMs!.hi);
@@ -66,7 +75,7 @@ test('analyze --json prints exactly one JSON summary on stdout; progress and war
     assert.equal(c.png, null, '--no-png');
   }
   assert.match(stderr, /^2 trace file\(s\), \d+ boots, 6 guest\(s\)$/m);
-  assert.match(stderr, /^classes \(k = 3\):$/m);
+  assert.match(stderr, /^classes \(anchored on the references recorded beside each guest: linux-virt, minkernel, unikraft\):$/m);
   assert.match(stderr, /^warning: .*used TCG/m);
 });
 
@@ -75,8 +84,13 @@ test('without --json the human summary stays on stdout', async () => {
   const inputs = await traces(dir);
   const out: string[] = [];
   const err: string[] = [];
-  await runAnalyze(inputs, { output: path.join(dir, 'out'), k: 3, seed: 1, resamples: 50, classResamples: 10, png: false }, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  assert.match(out.join(''), /classes \(k = 3\):/);
+  await runAnalyze(
+    inputs,
+    { output: path.join(dir, 'out'), k: 3, seed: 1, resamples: 50, classResamples: 10, png: false, reference: ['unikraft=LibOS', 'linux-virt=gpos'] },
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+  );
+  assert.match(out.join(''), /classes \(anchored on the references recorded beside each guest: linux-virt, minkernel, unikraft\):/);
+  assert.match(out.join(''), /^ {2}solo5-hvt +LibOS +\d+% +unikraft \(\d\.\d\d\)/m);
   assert.match(out.join(''), /classes\.\{json,csv,tex\}, features\.\{csv,tex\}/);
   assert.doesNotMatch(out.join(''), /^\{/m);
   assert.match(err.join(''), /^warning: /m);

@@ -1,51 +1,51 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classify } from '../src/classify/classify.ts';
+import { UNLIKE } from '../src/classify/references.ts';
 import { computeFeatures } from '../src/features/compute.ts';
-import { PAPER_GUESTS, syntheticTrace } from './fixtures/synthetic.ts';
+import { EXPECTED_CLASS, PAPER_GUESTS, SYNTHETIC_REFERENCES, syntheticTrace } from './fixtures/synthetic.ts';
 import { traceSetOf } from './helpers.ts';
 
 const guest = (name: string) => PAPER_GUESTS.find((g) => g.name === name)!;
 
-function featuresOf(single: string[], sweep: string[]) {
+function classesOf(single: string[], sweep: string[], references: Record<string, 'baseline' | 'LibOS' | 'general-purpose OS'> = SYNTHETIC_REFERENCES) {
   const files = [];
   if (single.length) files.push({ name: 'single.jsonl', text: syntheticTrace({ runId: 's', seed: 1, mode: 'single', guests: single.map(guest) }) });
   if (sweep.length) files.push({ name: 'sweep.jsonl', text: syntheticTrace({ runId: 'm', seed: 2, mode: 'multi', guests: sweep.map(guest) }) });
-  return computeFeatures(traceSetOf(files).traces, { resamples: 50 });
+  return classify(computeFeatures(traceSetOf(files).traces, { resamples: 20 }), { resamples: 0, references });
 }
 
-test('two guests with k=3 fall back to k=2, named fast/slow, and say so', () => {
-  const c = classify(featuresOf(['minkernel', 'debian'], ['minkernel', 'debian']), { k: 3, resamples: 10 });
-  assert.equal(c.k, 2);
-  assert.deepEqual(c.classes, ['fast', 'slow']);
-  assert.equal(c.guests.find((g) => g.guest === 'minkernel')?.class, 'fast');
-  assert.equal(c.guests.find((g) => g.guest === 'debian')?.class, 'slow');
-  assert.ok(c.warnings.some((w) => w.kind === 'k-fallback' && /k=3 needs at least 3/.test(w.message)));
+test('without any reference nothing is classified, and the warning says how to get references', () => {
+  const names = ['tinykern', 'solo5-hvt', 'alpine'];
+  const c = classesOf(names, names, {});
+  for (const g of c.guests) assert.equal(g.class, null, g.guest);
+  assert.ok(c.warnings.some((w) => w.kind === 'no-references' && /bootlab classify/.test(w.message)));
+  assert.ok(c.warnings.some((w) => w.kind === 'not-classified' && w.guest === 'alpine' && /no baseline reference/.test(w.message)));
 });
 
-test('a guest without a sweep is placed by ΔT alone and flagged', () => {
+test('without a general-purpose reference, a guest doing more than the baseline is unlike any reference, not forced', () => {
+  const names = ['minkernel', 'unikraft', 'alpine', 'tinykern'];
+  const c = classesOf(names, names, { unikraft: 'LibOS' });
+  assert.equal(c.guests.find((g) => g.guest === 'tinykern')!.class, 'baseline');
+  assert.equal(c.guests.find((g) => g.guest === 'alpine')!.class, UNLIKE);
+  assert.ok(c.warnings.some((w) => w.kind === 'no-references' && /general-purpose OS/.test(w.message)));
+});
+
+test('a guest without a sweep is still placed, on the evidence it has', () => {
   const all = PAPER_GUESTS.map((g) => g.name);
-  const withSweep = all.filter((n) => n !== 'osv' && n !== 'alpine');
-  const c = classify(featuresOf(all, withSweep), { k: 3, resamples: 10 });
-  const osv = c.guests.find((g) => g.guest === 'osv')!;
-  const alpine = c.guests.find((g) => g.guest === 'alpine')!;
-  assert.equal(osv.basis, 'dt');
-  assert.equal(osv.features.scalingSlope, null);
-  assert.equal(osv.class, 'LibOS');
-  assert.equal(alpine.class, 'general-purpose OS');
-  assert.ok(c.warnings.some((w) => w.kind === 'no-sweep' && w.guest === 'osv'));
+  const c = classesOf(all, all.filter((n) => n !== 'osv' && n !== 'alpine'));
+  for (const name of ['osv', 'alpine']) {
+    const g = c.guests.find((x) => x.guest === name)!;
+    assert.equal(g.features.scalingSlope, null);
+    assert.equal(g.coords.slope, undefined, `${name} has no slope coordinate`);
+    assert.equal(g.class, EXPECTED_CLASS[name], `${name}: ${g.reason}`);
+  }
 });
 
-test('guests measured only in multi mode take single-instance ΔT from batches of one', () => {
-  const f = featuresOf([], ['minkernel', 'unikraft', 'debian']);
-  for (const g of f.guests) assert.equal(g.singleSource, 'multi n=1');
-  const c = classify(f, { k: 3, resamples: 0 });
-  assert.deepEqual(c.guests.map((g) => g.class), ['general-purpose OS', 'baseline', 'LibOS']);
-});
-
-test('one guest is not clustered against nothing', () => {
-  const c = classify(featuresOf(['minkernel'], ['minkernel']), { k: 3, resamples: 0 });
-  assert.equal(c.k, 0);
-  assert.equal(c.guests[0]?.class, null);
-  assert.ok(c.warnings.some((w) => w.kind === 'not-classified'));
+test('guests measured only in multi mode take single-instance measures from batches of one', () => {
+  const c = classesOf([], ['minkernel', 'unikraft', 'osv', 'debian']);
+  for (const g of c.guests) {
+    assert.equal(g.features.singleSource, 'multi n=1');
+    assert.equal(g.class, EXPECTED_CLASS[g.guest], g.guest);
+  }
 });

@@ -7,10 +7,10 @@ import { parseTraceText } from '../src/parse/trace-reader.ts';
 import { analyze, type Analysis, type AnalyzeOptions } from '../src/report/analyze.ts';
 import type { TraceSet } from '../src/types.ts';
 import type { Warning } from '../src/warnings.ts';
-import { paperRuns } from './fixtures/synthetic.ts';
+import { paperRuns, SYNTHETIC_REFERENCES } from './fixtures/synthetic.ts';
 
 /** Small bootstrap counts keep the suite fast; the statistics tested do not depend on them. */
-export const FAST: AnalyzeOptions = { resamples: 200, classResamples: 30 };
+export const FAST: AnalyzeOptions = { resamples: 200, classResamples: 30, references: SYNTHETIC_REFERENCES };
 
 export function traceSetOf(files: readonly { name: string; text: string }[]): { traces: TraceSet; warnings: Warning[] } {
   return assembleTraceSet(files.map((f) => parseTraceText(f.text, f.name)));

@@ -70,11 +70,15 @@ test('classes.tex is a booktabs table: one row per guest, same column count thro
   for (const r of rows) assert.equal(cells(r).length, columns, r);
   const nasty = rows.find((r) => r.includes('osv\\_v0.57'))!;
   assert.equal(cells(nasty)[0], 'osv\\_v0.57 100\\% \\& \\#1 \\$x \\{a\\} \\textasciitilde{}b \\textasciicircum{}c \\textbackslash{}d {[}e{]}');
-  // Sensible precision: ΔT in whole ms above 100 ms, a confidence as a percentage, CIs in brackets.
+  // Sensible precision: ΔT in whole ms above 100 ms, a confidence as a percentage, CIs in brackets; a
+  // reference says so instead of a confidence, a placed guest names its nearest reference.
   const mink = cells(rows.find((r) => r.startsWith('    minkernel'))!);
-  assert.match(mink[2]!, /^\d+\\,\\%$/);
-  assert.match(mink[3]!, /^\d{3}$/);
-  assert.match(mink[4]!, /^\[\d{3}, \d{3}\]$/);
+  assert.equal(mink[2], 'ref.');
+  assert.match(mink[4]!, /^\d{3}$/);
+  assert.match(mink[5]!, /^\[\d{3}, \d{3}\]$/);
+  const tiny = cells(rows.find((r) => r.startsWith('    tinykern'))!);
+  assert.match(tiny[2]!, /^\d+\\,\\%$/);
+  assert.equal(tiny[3], 'minkernel');
   // Fastest class first: the baseline guests lead.
   assert.ok(cells(rows[0]!)[1] === 'baseline', rows[0]);
 });
@@ -96,11 +100,16 @@ test('classes.csv has one row per guest and the class table columns', async () =
   const { dir, result } = await reportPromise;
   const csv = (await readFile(path.join(dir, 'classes.csv'), 'utf8')).trimEnd().split('\r\n');
   assert.equal(csv.length, result.model.analysis.classification.guests.length + 1);
-  assert.ok(csv[0]!.startsWith('guest,class,rank,confidence,basis,host,accel,single_median_ms,single_median_ci_lo_ms,single_median_ci_hi_ms'));
+  const header = csv[0]!.split(',');
+  assert.deepEqual(header.slice(0, 6), ['guest', 'class', 'rank', 'confidence', 'reference', 'nearest_reference']);
+  for (const column of ['own_time_ms', 'own_cpu_ms', 'memory_mb', 'console_lines', 'distance_libos', 'decided_by', 'single_median_ms']) assert.ok(header.includes(column), column);
+  const at = (row: string[], column: string) => row[header.indexOf(column)]!;
   const mink = csv.find((l) => l.startsWith('minkernel,'))!.split(',');
   assert.equal(mink[1], 'baseline');
-  assert.ok(Number(mink[7]) > 250 && Number(mink[7]) < 350, `single median ${mink[7]}`);
-  assert.ok(Number(mink[8]) <= Number(mink[7]) && Number(mink[7]) <= Number(mink[9]), 'CI brackets the median');
+  assert.equal(at(mink, 'reference'), 'baseline');
+  const median = Number(at(mink, 'single_median_ms'));
+  assert.ok(median > 250 && median < 350, `single median ${median}`);
+  assert.ok(Number(at(mink, 'single_median_ci_lo_ms')) <= median && median <= Number(at(mink, 'single_median_ci_hi_ms')), 'CI brackets the median');
   assert.ok(csv.some((l) => l.startsWith(`"${NASTY}"`) || l.startsWith(NASTY)), 'the nasty name is one field');
 });
 

@@ -1,140 +1,137 @@
-// Chart 5, the class map: single-instance median ΔT (log x) against scaling slope (symlog y, since slopes
-// run from ~0 to ~1000 ms/instance and may be slightly negative), colour = class, every point labelled with
-// its guest, slope 95% CI as a vertical bar, class centroids as crosses.
+// Chart 5, the class map: where each guest sits among the references recorded beside it, in the classifier's
+// own coordinates (classify/evidence.ts) — own CPU against memory touched, both 0 at the baseline and 1 at the
+// general-purpose anchor. References are diamonds; a grey line joins each guest to its nearest reference; colour
+// is the class (grey: unlike any reference). Console volume, slope and the distances are in the tooltip.
 import type { Classification } from '../classify/classify.ts';
 import { PAPER_CLASSES } from '../classify/names.ts';
-import { SLOPE_SCALE_MS } from '../classify/vectors.ts';
-import { colourScheme, withBase, type ChartSpec } from './common.ts';
-import { logAxis, placeLabels, symlog, symexp, symlogAxis } from './label-placement.ts';
+import { UNLIKE } from '../classify/references.ts';
+import { withBase, type ChartSpec } from './common.ts';
+import { linearAxis, placeLabels } from './label-placement.ts';
 
 export interface ClassMapPoint {
   guest: string;
   class: string | null;
-  medianMs: number;
+  /** Own CPU and memory coordinates (0 baseline, 1 general-purpose anchor). */
+  cpu: number;
+  memory: number;
+  console: number | null;
   slope: number | null;
-  slopeCi?: { lo: number; hi: number } | null;
+  reference: boolean;
+  /** The nearest reference and where it sits, for the leader line. */
+  nearest: { guest: string; cpu: number; memory: number; distance: number } | null;
   confidence?: number | null;
 }
 
 export interface ClassMapOptions {
-  /** Class names in rank order, for a stable colour assignment. */
-  classes?: readonly string[];
-  centroids?: readonly { class: string; singleMedianMs: number; scalingSlope: number | null }[];
   subtitle?: string;
 }
 
 const WIDTH = 560;
 const HEIGHT = 380;
-const PAPER_COLOURS = ['#4c78a8', '#f58518', '#e45756'];
+const CLASS_DOMAIN = [...PAPER_CLASSES, UNLIKE, 'unclassified'];
+const CLASS_COLOURS = ['#4c78a8', '#f58518', '#e45756', '#9d9d9d', '#cccccc'];
 
 export function classMapPoints(c: Classification): ClassMapPoint[] {
+  const at = new Map(c.guests.map((g) => [g.guest, g]));
   return c.guests
-    .filter((g) => g.features.singleMedianMs !== null)
-    .map((g) => ({
-      guest: g.guest,
-      class: g.class,
-      medianMs: g.features.singleMedianMs as number,
-      slope: g.features.scalingSlope,
-      slopeCi: g.features.scalingSlopeCi,
-      confidence: g.confidence,
-    }));
+    .filter((g) => g.coords.cpu !== undefined && g.coords.memory !== undefined)
+    .map((g) => {
+      const near = g.reference ? null : g.nearest && at.get(g.nearest.reference);
+      return {
+        guest: g.guest,
+        class: g.class,
+        cpu: g.coords.cpu as number,
+        memory: g.coords.memory as number,
+        console: g.coords.console ?? null,
+        slope: g.coords.slope ?? null,
+        reference: g.reference !== null,
+        nearest:
+          near && near.coords.cpu !== undefined && near.coords.memory !== undefined
+            ? { guest: near.guest, cpu: near.coords.cpu, memory: near.coords.memory, distance: g.nearest!.distance }
+            : null,
+        confidence: g.confidence,
+      };
+    });
 }
 
 export function classMapChart(points: readonly ClassMapPoint[], options: ClassMapOptions = {}): ChartSpec {
-  const shown = points.filter((p) => p.slope !== null && p.medianMs > 0);
-  const missing = points.filter((p) => !shown.includes(p)).map((p) => p.guest);
-  const xs = shown.map((p) => p.medianMs);
-  const ys = shown.flatMap((p) => [p.slope as number, ...(p.slopeCi ? [p.slopeCi.lo, p.slopeCi.hi] : [])]);
-  const xLo = (xs.length ? Math.min(...xs) : 1) / 1.5;
-  const xHi = (xs.length ? Math.max(...xs) : 10) * 1.5;
-  // Same constant as the classifier's asinh(slope / 10 ms): the plot's geometry is the clustering's.
-  const sLo = symlog(ys.length ? Math.min(...ys) : 0, SLOPE_SCALE_MS);
-  const sHi = symlog(ys.length ? Math.max(...ys) : 10, SLOPE_SCALE_MS);
-  const pad = Math.max(0.15, (sHi - sLo) * 0.08);
-  const yLo = symexp(sLo - pad, SLOPE_SCALE_MS);
-  const yHi = symexp(sHi + pad, SLOPE_SCALE_MS);
-  const xAxis = logAxis(xLo, xHi);
-  const yAxis = symlogAxis(yLo, yHi, SLOPE_SCALE_MS);
+  const xs = points.map((p) => p.cpu);
+  const ys = points.map((p) => p.memory);
+  const pad = 0.12;
+  const xLo = Math.min(0, ...xs) - pad;
+  const xHi = Math.max(1, ...xs) + pad;
+  const yLo = Math.min(0, ...ys) - pad;
+  const yHi = Math.max(1, ...ys) + pad;
   const placed = new Map(
     placeLabels(
-      shown.map((p) => ({ key: p.guest, x: p.medianMs, y: p.slope as number, text: p.guest })),
-      xAxis,
-      yAxis,
+      points.map((p) => ({ key: p.guest, x: p.cpu, y: p.memory, text: p.guest })),
+      linearAxis(xLo, xHi),
+      linearAxis(yLo, yHi),
       { width: WIDTH, height: HEIGHT },
     ).map((l) => [l.key, l]),
   );
-  const clampY = (v: number) => Math.min(yHi, Math.max(yLo, v));
-  const rows = shown.map((p) => {
+  const rows = points.map((p) => {
     const l = placed.get(p.guest)!;
     return {
       guest: p.guest,
       class: p.class ?? 'unclassified',
-      median_ms: p.medianMs,
-      slope: p.slope as number,
-      ci_lo: p.slopeCi ? clampY(p.slopeCi.lo) : null,
-      ci_hi: p.slopeCi ? clampY(p.slopeCi.hi) : null,
+      role: p.reference ? 'reference' : 'guest',
+      cpu: p.cpu,
+      memory: p.memory,
+      console: p.console,
+      slope: p.slope,
       confidence: p.confidence ?? null,
+      nearest: p.nearest?.guest ?? null,
+      distance: p.nearest?.distance ?? null,
+      near_cpu: p.nearest?.cpu ?? null,
+      near_memory: p.nearest?.memory ?? null,
       label_x: l.x,
       label_y: l.y,
       leader: l.leader,
     };
   });
-  const classes = options.classes?.length ? [...options.classes] : [...new Set(rows.map((r) => r.class))].sort();
-  const isPaper = classes.length === 3 && classes.every((c, i) => c === PAPER_CLASSES[i]);
-  const color = {
-    field: 'class',
-    type: 'nominal' as const,
-    title: 'class',
-    scale: isPaper ? { domain: classes, range: PAPER_COLOURS } : { domain: classes, scheme: colourScheme(classes.length) },
-  };
-  const x = { field: 'median_ms', type: 'quantitative' as const, title: 'single-instance median ΔT (ms)', scale: { type: 'log' as const, domain: [xLo, xHi], nice: false } };
-  // Vega's default symlog ticks are linear (0, 200, 400…) and leave the region of fast guests unlabelled.
-  // Below |10| the symlog (constant 10) is nearly linear and squeezed: 0 is the only tick there.
-  const ticks = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000]
-    .flatMap((t) => [t, -t])
-    .concat(0)
-    .filter((t) => t >= yLo && t <= yHi)
-    .sort((a, b) => a - b);
-  const y = {
-    field: 'slope',
-    type: 'quantitative' as const,
-    title: 'scaling slope (ms per extra instance)',
-    scale: { type: 'symlog' as const, constant: SLOPE_SCALE_MS, domain: [yLo, yHi], nice: false },
-    axis: { values: ticks, format: ',.0f', labelOverlap: true },
-  };
-  const centroids = (options.centroids ?? []).filter((c) => c.scalingSlope !== null);
-  const subtitle = [
-    options.subtitle,
-    'bars: 95% CI of the slope (Theil–Sen, rank-based); crosses: class centroids',
-    missing.length ? `not shown (no scaling slope): ${missing.join(', ')}` : null,
-  ].filter((s): s is string => Boolean(s));
+  const color = { field: 'class', type: 'nominal' as const, title: 'class', scale: { domain: CLASS_DOMAIN, range: CLASS_COLOURS } };
+  const x = { field: 'cpu', type: 'quantitative' as const, title: 'own CPU to Te (0 = baseline, 1 = general-purpose reference)', scale: { domain: [xLo, xHi], nice: false } };
+  const y = { field: 'memory', type: 'quantitative' as const, title: 'memory touched at Te (0 = baseline, 1 = general-purpose reference)', scale: { domain: [yLo, yHi], nice: false } };
   return withBase({
-    title: { text: 'Guest classes: boot time against scaling slope', subtitle },
+    title: {
+      text: 'Guest classes: placed among the references recorded beside them',
+      subtitle: [options.subtitle, 'diamonds: references; grey lines: each guest to its nearest reference; axes log-scaled excess over the baseline'].filter(
+        (s): s is string => Boolean(s),
+      ),
+    },
     width: WIDTH,
     height: HEIGHT,
     data: { values: rows },
     layer: [
       {
-        transform: [{ filter: 'datum.ci_lo !== null' }],
-        mark: { type: 'rule', opacity: 0.45 },
-        encoding: { x, y: { ...y, field: 'ci_lo' }, y2: { field: 'ci_hi' }, color: { ...color, legend: null } },
+        transform: [{ filter: 'datum.nearest !== null' }],
+        mark: { type: 'rule', color: '#888', strokeDash: [4, 3], opacity: 0.7 },
+        encoding: { x, y, x2: { field: 'near_cpu' }, y2: { field: 'near_memory' } },
       },
       {
         transform: [{ filter: 'datum.leader' }],
-        mark: { type: 'rule', color: '#999', strokeWidth: 0.7 },
+        mark: { type: 'rule', color: '#bbb', strokeWidth: 0.7 },
         encoding: { x, y, x2: { field: 'label_x' }, y2: { field: 'label_y' } },
       },
       {
-        mark: { type: 'point', filled: true, size: 70, opacity: 0.9 },
+        mark: { type: 'point', filled: true, opacity: 0.9 },
         encoding: {
           x,
           y,
           color,
+          shape: { field: 'role', type: 'nominal' as const, title: 'role', scale: { domain: ['reference', 'guest'], range: ['diamond', 'circle'] } },
+          size: { condition: { test: "datum.role === 'reference'", value: 180 }, value: 70 },
           tooltip: [
             { field: 'guest' },
             { field: 'class' },
-            { field: 'median_ms', format: '.1f', title: 'median ΔT (ms)' },
-            { field: 'slope', format: '.1f', title: 'slope (ms/instance)' },
+            { field: 'role' },
+            { field: 'cpu', format: '.2f', title: 'own CPU' },
+            { field: 'memory', format: '.2f', title: 'memory' },
+            { field: 'console', format: '.2f', title: 'console volume' },
+            { field: 'slope', format: '.2f', title: 'scaling slope' },
+            { field: 'nearest', title: 'nearest reference' },
+            { field: 'distance', format: '.2f' },
             { field: 'confidence', format: '.0%' },
           ],
         },
@@ -143,15 +140,6 @@ export function classMapChart(points: readonly ClassMapPoint[], options: ClassMa
         mark: { type: 'text', fontSize: 11, align: 'center', baseline: 'middle' },
         encoding: { x: { ...x, field: 'label_x' }, y: { ...y, field: 'label_y' }, text: { field: 'guest' } },
       },
-      ...(centroids.length
-        ? [
-            {
-              data: { values: centroids.map((c) => ({ class: c.class, median_ms: c.singleMedianMs, slope: c.scalingSlope })) },
-              mark: { type: 'point' as const, shape: 'cross', size: 160, strokeWidth: 2, opacity: 0.6 },
-              encoding: { x, y, color: { ...color, legend: null } },
-            },
-          ]
-        : []),
     ],
   } as ChartSpec);
 }

@@ -40,13 +40,8 @@ export function buildCharts({ traces, features, classification }: ChartInputs): 
     if (!run.boots.some((b) => b.mode === 'multi')) continue;
     charts.push({ name: `timeline-${fileSafe(run.runId)}`, title: `Figure 2: run ${run.runId} over time`, spec: timelineChart(run) });
   }
-  if (classification.k > 0) {
-    charts.push({
-      name: 'class-map',
-      title: 'Class map',
-      spec: classMapChart(classMapPoints(classification), { classes: classification.classes, centroids: classification.centroids }),
-    });
-  }
+  const mapPoints = classMapPoints(classification);
+  if (mapPoints.length > 0) charts.push({ name: 'class-map', title: 'Class map', spec: classMapChart(mapPoints, { subtitle: places }) });
   if (features.conditions.some((c) => c.mode === 'single' && c.phases.phases.length > 0)) {
     charts.push({ name: 'phases', title: 'Boot phases per guest', spec: phaseChart(features.conditions) });
   }

@@ -15,6 +15,10 @@ export function logAxis(lo: number, hi: number): Axis {
   return { forward: (v) => (Math.log(v) - a) / (b - a), inverse: (u) => Math.exp(a + u * (b - a)) };
 }
 
+export function linearAxis(lo: number, hi: number): Axis {
+  return { forward: (v) => (v - lo) / (hi - lo), inverse: (u) => lo + u * (hi - lo) };
+}
+
 /** Vega's symlog: sign(x)·log1p(|x|/c). */
 export const symlog = (x: number, c = 1) => Math.sign(x) * Math.log1p(Math.abs(x) / c);
 export const symexp = (y: number, c = 1) => Math.sign(y) * Math.expm1(Math.abs(y)) * c;

@@ -1,259 +1,206 @@
-// Guest classes: k-means over standardised [log ΔT, asinh slope] vectors, named by centroid rank, with a
-// bootstrap confidence per guest. Guests are processed in name order and every random stream is keyed by
-// guest name, so neither guest order nor file order can change a class.
-//
-// Guests without a sweep (no scaling slope) are not forced into two dimensions: the clusters are fitted on
-// the guests that have both features, and a slope-less guest joins the cluster whose centroid is nearest
-// in the ΔT dimension. If too few guests have a slope to fit k clusters, everyone is clustered on ΔT alone.
+// Guest classes anchored on references: each guest is compared with the reference guests (minkernel =
+// baseline, unikernel = LibOS, linux and debian = general-purpose OS, plus any the user names) recorded at
+// the same place — host, accelerator and VMM variant — on quantities relative to the baseline recorded there
+// (evidence.ts), and placed by an interpretable nearest-reference rule (anchored.ts). A guest's class depends
+// on itself and the references only: adding or removing other guests cannot change it. The k-means view of
+// how the guests group among themselves is kept as `exploratory` and names no classes.
 import type { Features, GuestFeatures } from '../features/compute.ts';
-import { summariseGuest, type GuestSummary } from '../features/guest-inputs.ts';
-import { guestReplicator, type ClassInputs } from '../features/guest-replicates.ts';
-import { rngFor, type Rng } from '../stats/random.ts';
-import type { Warning } from '../warnings.ts';
-import { chooseK, cluster, meanSilhouette, nearest } from './kmeans.ts';
-import { classNames } from './names.ts';
-import { chooseTimeBasis, dimensionNames, fitStandardiser, rawVector, slopeFromComponent, standardise, unstandardise, type Standardiser, type TimeBasis } from './vectors.ts';
+import { bootsAt, choosePlace, inputAt, placeLabel, type GuestInput, type Place } from '../features/guest-inputs.ts';
+import type { Boot } from '../types.ts';
+import { cmp, type Warning } from '../warnings.ts';
+import { place, type AxisContribution, type ClassDistance, type Placement, type ReferencePoint } from './anchored.ts';
+import { coordinates, excessOver, measuresOf, type Coordinates, type Excess, type Measures } from './evidence.ts';
+import { explore, type Exploratory, type KOption } from './exploratory.ts';
+import { PAPER_CLASSES } from './names.ts';
+import { BUILTIN_REFERENCES, classRank, UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
 
-export type KOption = number | 'auto';
-/** What a guest was placed on: both features, or ΔT only (nearest centroid in that dimension). */
-export type Basis = 'dt+slope' | 'dt';
+export { DEFAULT_K, type KOption } from './exploratory.ts';
 
 export interface ClassifyOptions {
+  /** k of the exploratory k-means view (3, or "auto" by silhouette). */
   k?: KOption;
   seed?: number;
-  /** Bootstrap replicates for the confidence; 0 skips it (confidence null). */
+  /** Bootstrap replicates of the exploratory view's stability; 0 skips it. */
   resamples?: number;
-  /** Below this confidence a guest is reported as uncertain. */
+  /** References beyond the built-ins (guest name → class); a built-in name given here is relabelled. */
+  references?: Readonly<Record<string, PaperClass>>;
+  /** Below this confidence a class is listed under caveats. */
   lowConfidence?: number;
 }
 
+/** Confidence d₂/(d₁+d₂) below which a class is called uncertain: the runner-up is less than 1.5× as far. */
+export const LOW_CONFIDENCE = 0.6;
+
 export interface GuestClass {
   guest: string;
-  class: string | null;
-  /** 1 = fastest class. */
+  /** The class, UNLIKE when no reference is close, null when the guest could not be placed at all. */
+  class: ClassLabel | null;
+  /** 1 baseline, 2 LibOS, 3 general-purpose OS, 4 unlike; null when not placed. */
   rank: number | null;
-  /** Share of bootstrap replicates in which the guest kept its class. */
+  /** The class this guest is a reference for (its class by definition), or null. */
+  reference: PaperClass | null;
+  /** Margin between the nearest class and the runner-up, 0.5 (tie) … 1 (on the reference); null if unlike. */
   confidence: number | null;
-  basis: Basis | null;
+  nearest: ClassDistance | null;
+  /** Distance to the nearest reference of each class. */
+  distances: ClassDistance[];
+  decidedBy: AxisContribution[];
+  reason: string;
+  /** Where the guest's class inputs come from, and where the baseline it is measured against ran. */
+  place: Place | null;
+  baselinePlace: Place | null;
+  measures: Measures | null;
+  excess: Excess | null;
+  coords: Coordinates;
+  /** A reference placed as if it were not one (itself left out of the references): the leave-one-out check. */
+  leftOut: Placement | null;
   features: GuestFeatures;
 }
 
-export interface ClassCentroid {
-  class: string;
-  rank: number;
-  size: number;
-  singleMedianMs: number;
-  /** The centroid's TK, when the time basis is TK. */
-  singleTkMedianMs: number | null;
-  /** null when clustering used ΔT only. */
-  scalingSlope: number | null;
-}
-
 export interface Classification {
-  k: number;
-  kRequested: KOption;
-  classes: string[];
-  /** Whether the time component is TK (every guest had a `kernel` marker) or ΔT. */
-  timeBasis: TimeBasis;
-  dimensions: string[];
-  /** Mean silhouette of the final clustering; null when k equals the number of points. */
-  silhouette: number | null;
-  /** Silhouette per candidate k, when k was chosen automatically. */
-  kScores: { k: number; silhouette: number }[] | null;
-  centroids: ClassCentroid[];
+  method: 'reference-anchored';
+  classes: PaperClass[];
+  /** The references the run had, with the class each stands for and whether it was recorded. */
+  references: { guest: string; class: PaperClass; recorded: boolean }[];
   guests: GuestClass[];
-  seed: number;
-  resamples: number;
+  exploratory: Exploratory;
   warnings: Warning[];
+  seed: number;
 }
 
-export const DEFAULT_K = 3;
-export const DEFAULT_CLASSIFY_RESAMPLES = 200;
-export const LOW_CONFIDENCE = 0.8;
-
-interface Fit {
-  /** Rank label per guest (same order as the input); null when not placeable. */
-  labels: (number | null)[];
-  basis: (Basis | null)[];
-  twoD: boolean;
-  centroids: number[][];
-  standardiser: Standardiser;
-  points: number[][];
-  fitLabels: number[];
+interface RefAt {
+  guest: string;
+  class: PaperClass;
+  place: Place;
+  measures: Measures;
+  exact: boolean;
 }
 
-/** Cluster one set of summaries with a fixed k and dimensionality. */
-function fit(summaries: readonly ClassInputs[], k: number, twoD: boolean, seed: number, timeBasis: TimeBasis): Fit {
-  const raws = summaries.map((s) => rawVector(s, timeBasis));
-  const inFit = raws.map((r) => r !== null && (!twoD || r[1] !== null));
-  const rows = raws.flatMap((r, i) => (inFit[i] ? [twoD ? [r![0], r![1] as number] : [r![0]]] : []));
-  const standardiser = fitStandardiser(rows);
-  const points = rows.map((r) => standardise(r, standardiser));
-  const clustering = cluster(points, k, seed);
-  const labels: (number | null)[] = [];
-  const basis: (Basis | null)[] = [];
-  let j = 0;
-  raws.forEach((r, i) => {
-    if (r === null) {
-      labels.push(null);
-      basis.push(null);
-    } else if (inFit[i]) {
-      labels.push(clustering.labels[j++] as number);
-      basis.push(twoD ? 'dt+slope' : 'dt');
-    } else {
-      const z0 = standardise([r[0]], { mean: [standardiser.mean[0] as number], sd: [standardiser.sd[0] as number] });
-      labels.push(nearest([...z0, 0], clustering.centroids, [0]));
-      basis.push('dt');
-    }
-  });
-  return { labels, basis, twoD, centroids: clustering.centroids, standardiser, points, fitLabels: clustering.labels };
+/** A reference's measures at `where`: at exactly that place, else at its own best place on the same host and accelerator. */
+function referenceAt(guest: string, cls: PaperClass, boots: readonly Boot[], where: Place): RefAt | null {
+  const usable = (input: GuestInput) => input.single.length > 0;
+  const exact = inputAt(guest, where, bootsAt(boots, where));
+  if (usable(exact)) return { guest, class: cls, place: where, measures: measuresOf(exact), exact: true };
+  const sameHost = boots.filter((b) => b.host === where.host && b.accel === where.accel);
+  if (!sameHost.some((b) => b.status === 'ok')) return null;
+  const { place: own } = choosePlace(sameHost);
+  const input = inputAt(guest, own, bootsAt(sameHost, own));
+  return usable(input) ? { guest, class: cls, place: own, measures: measuresOf(input), exact: false } : null;
+}
+
+function unplaced(guest: string, features: GuestFeatures, reference: PaperClass | null, reason: string, where: Place | null): GuestClass {
+  return {
+    guest,
+    class: null,
+    rank: null,
+    reference,
+    confidence: null,
+    nearest: null,
+    distances: [],
+    decidedBy: [],
+    reason,
+    place: where,
+    baselinePlace: null,
+    measures: null,
+    excess: null,
+    coords: {},
+    leftOut: null,
+    features,
+  };
 }
 
 export function classify(features: Features, options: ClassifyOptions = {}): Classification {
-  const kRequested = options.k ?? DEFAULT_K;
   const seed = options.seed ?? features.seed;
-  const resamples = options.resamples ?? DEFAULT_CLASSIFY_RESAMPLES;
   const lowConfidence = options.lowConfidence ?? LOW_CONFIDENCE;
+  const referenceClass: Record<string, PaperClass> = { ...BUILTIN_REFERENCES, ...(options.references ?? {}) };
   const warnings: Warning[] = [];
-
-  // Canonical order: by guest name, whatever order the features came in.
-  const inputs = [...features.inputs].sort((a, b) => (a.guest < b.guest ? -1 : a.guest > b.guest ? 1 : 0));
+  const inputs = [...features.inputs].sort((a, b) => cmp(a.guest, b.guest));
   const featureOf = new Map(features.guests.map((g) => [g.guest, g]));
-  const summaries = inputs.map(summariseGuest);
-  const usable = summaries.filter((s) => s.singleMedianMs !== null).length;
-  const complete = summaries.filter((s) => s.singleMedianMs !== null && s.scalingSlope !== null).length;
+  const referenceNames = Object.keys(referenceClass).sort(cmp);
+  const recorded = referenceNames.filter((name) => features.bootsByGuest.has(name));
 
-  inputs.forEach((input, i) => {
-    const s = summaries[i] as GuestSummary;
-    if (s.singleMedianMs === null) {
-      warnings.push({ kind: 'not-classified', guest: input.guest, message: `${input.guest}: no successful boot, so no ΔT: not classified` });
-    } else if (s.scalingSlope === null) {
+  const guests = inputs.map((input): GuestClass => {
+    const guest = input.guest;
+    const own = featureOf.get(guest)!;
+    const selfClass = referenceClass[guest] ?? null;
+    const where: Place = { host: input.host, accel: input.accel, vmm: input.vmm };
+    if (input.single.length === 0 && !input.sweep) return unplaced(guest, own, selfClass, 'no successful boot, so nothing to compare', where);
+
+    const refs = recorded
+      .map((name) => referenceAt(name, referenceClass[name]!, features.bootsByGuest.get(name)!, where))
+      .filter((r): r is RefAt => r !== null);
+    const baseline = refs.filter((r) => r.class === 'baseline').sort((a, b) => Number(b.exact) - Number(a.exact) || cmp(a.guest, b.guest))[0];
+    if (!baseline) {
+      return unplaced(guest, own, selfClass, `no baseline reference (${referenceNames.filter((n) => referenceClass[n] === 'baseline').join(', ')}) recorded on ${where.accel}@${where.host}`, where);
+    }
+    const guestMeasures = measuresOf(input);
+    const excess = excessOver(guestMeasures, baseline.measures);
+    // The anchor of the coordinates: the lightest general-purpose reference (least own CPU) — where the class begins.
+    const gpos = refs
+      .filter((r) => r.class === 'general-purpose OS')
+      .map((r) => ({ r, e: excessOver(r.measures, baseline.measures) }))
+      .sort((a, b) => (a.e.ownCpuMs ?? Infinity) - (b.e.ownCpuMs ?? Infinity) || cmp(a.r.guest, b.r.guest));
+    const anchor = gpos[0]?.e ?? null;
+    const coords = coordinates(excess, anchor);
+    const points: ReferencePoint[] = refs
+      .filter((r) => r.class !== 'baseline')
+      .map((r) => ({ guest: r.guest, class: r.class, coords: coordinates(excessOver(r.measures, baseline.measures), anchor) }));
+    const placement = place(excess, coords, points, baseline.guest);
+    const leftOut = selfClass ? place(excess, coords, points.filter((p) => p.guest !== guest), baseline.guest) : null;
+    const result: Placement = selfClass
+      ? { ...placement, class: selfClass, confidence: 1, nearest: { class: selfClass, reference: guest, distance: 0 }, reason: `reference for ${selfClass}` }
+      : placement;
+    if (!anchor && !selfClass) {
+      warnings.push({ kind: 'not-classified', guest, message: `${guest}: no general-purpose reference recorded on ${placeLabel(where)}, so LibOS and general-purpose OS cannot be told apart` });
+    }
+    if (!baseline.exact) {
       warnings.push({
-        kind: 'no-sweep',
-        guest: input.guest,
-        message: `${input.guest}: no multi-instance sweep (batches of at least two sizes), so no scaling slope: placed by single-instance ΔT alone`,
+        kind: 'mixed-conditions',
+        guest,
+        message: `${guest}: measured on ${placeLabel(where)} but the baseline reference only on ${baseline.place.vmm}: its own time includes the VMM variants' difference`,
       });
     }
+    if (!selfClass && result.class === UNLIKE) {
+      warnings.push({ kind: 'unlike', guest, message: `${guest}: resembles no reference — ${result.reason}` });
+    } else if (!selfClass && result.confidence !== null && result.confidence < lowConfidence) {
+      warnings.push({ kind: 'low-confidence', guest, message: `${guest}: "${result.class}" is uncertain (confidence ${(result.confidence * 100).toFixed(0)}%) — ${result.reason}` });
+    }
+    return {
+      guest,
+      class: result.class,
+      rank: classRank(result.class),
+      reference: selfClass,
+      confidence: result.confidence,
+      nearest: result.nearest,
+      distances: result.distances,
+      decidedBy: result.decidedBy,
+      reason: result.reason,
+      place: where,
+      baselinePlace: baseline.place,
+      measures: guestMeasures,
+      excess,
+      coords,
+      leftOut,
+      features: own,
+    };
   });
 
-  const unclassified = (): Classification => ({
-    k: 0,
-    kRequested,
-    classes: [],
-    timeBasis: chooseTimeBasis(summaries),
-    dimensions: [],
-    silhouette: null,
-    kScores: null,
-    centroids: [],
-    guests: inputs.map((input) => ({ guest: input.guest, class: null, rank: null, confidence: null, basis: null, features: featureOf.get(input.guest)! })),
-    seed,
-    resamples,
-    warnings,
-  });
-  if (usable < 2) {
-    warnings.push({ kind: 'not-classified', message: `classification needs at least 2 guests with a ΔT; found ${usable}` });
-    return unclassified();
-  }
-
-  // Decide the time basis, k and the dimensionality once; bootstrap replicates reuse all three.
-  const timeBasis = chooseTimeBasis(summaries);
-  let k: number;
-  let twoD: boolean;
-  let kScores: Classification['kScores'] = null;
-  if (kRequested === 'auto') {
-    twoD = complete >= 3;
-    const m = twoD ? complete : usable;
-    if (m <= 2) {
-      k = m;
-      warnings.push({ kind: 'k-fallback', message: `k=auto needs at least 3 guests to compare k by silhouette; found ${m}: using k=${k}` });
-    } else {
-      const probe = fit(summaries, 2, twoD, seed, timeBasis);
-      const choice = chooseK(probe.points, seed);
-      k = choice.k;
-      kScores = choice.scores;
-    }
-  } else {
-    if (!Number.isInteger(kRequested) || kRequested < 2) throw new RangeError(`k must be an integer ≥ 2 or "auto", got ${kRequested}`);
-    twoD = complete >= kRequested;
-    const m = twoD ? complete : usable;
-    k = Math.min(kRequested, m);
-    if (k < kRequested) {
-      warnings.push({
-        kind: 'k-fallback',
-        message: `k=${kRequested} needs at least ${kRequested} guests with features; found ${m}: using k=${k} (classes named ${classNames(k).join(' / ')})`,
-      });
-    }
-  }
-  if (!twoD && complete > 0) {
+  const missing = (['baseline', 'LibOS', 'general-purpose OS'] as const).filter((cls) => !recorded.some((n) => referenceClass[n] === cls));
+  if (missing.length) {
     warnings.push({
-      kind: 'k-fallback',
-      message: `only ${complete} guest(s) have a scaling slope, fewer than the ${k} classes: all guests clustered on single-instance time alone`,
+      kind: 'no-references',
+      message: `no reference recorded for ${missing.join(', ')}: classes are anchored on references recorded beside the guests (bootlab classify records them); guests are placed only among the classes that have one`,
     });
   }
-
-  const main = fit(summaries, k, twoD, seed, timeBasis);
-  const names = classNames(k);
-
-  let agreements: number[] | null = null;
-  if (resamples > 0) {
-    agreements = inputs.map(() => 0);
-    const streams: Rng[] = inputs.map((input) => rngFor(seed, 'class-confidence', input.guest));
-    const replicators = inputs.map(guestReplicator);
-    for (let b = 0; b < resamples; b++) {
-      const rep = fit(replicators.map((draw, i) => draw(streams[i] as Rng)), k, twoD, seed, timeBasis);
-      rep.labels.forEach((label, i) => {
-        if (label !== null && label === main.labels[i]) agreements![i]!++;
-      });
-    }
-  }
-
-  const guests: GuestClass[] = inputs.map((input, i) => {
-    const label = main.labels[i] ?? null;
-    const confidence = agreements && label !== null ? (agreements[i] as number) / resamples : null;
-    if (confidence !== null && confidence < lowConfidence) {
-      warnings.push({
-        kind: 'low-confidence',
-        guest: input.guest,
-        message: `${input.guest}: class "${names[label as number]}" held in only ${(confidence * 100).toFixed(0)}% of ${resamples} bootstrap replicates`,
-      });
-    }
-    return {
-      guest: input.guest,
-      class: label === null ? null : (names[label] as string),
-      rank: label === null ? null : label + 1,
-      confidence,
-      basis: main.basis[i] ?? null,
-      features: featureOf.get(input.guest)!,
-    };
-  });
-
-  const centroids: ClassCentroid[] = main.centroids.map((c, rank) => {
-    const raw = unstandardise(c, main.standardiser);
-    // Charts place centroids on a ΔT axis: under a TK basis, use the geometric mean of the members' ΔT.
-    const memberDts = summaries.flatMap((s, i) => (main.labels[i] === rank && s.singleMedianMs !== null ? [Math.log10(s.singleMedianMs)] : []));
-    const timeMs = 10 ** (raw[0] as number);
-    return {
-      class: names[rank] as string,
-      rank: rank + 1,
-      size: main.labels.filter((l) => l === rank).length,
-      singleMedianMs: timeBasis === 'dt' || !memberDts.length ? timeMs : 10 ** (memberDts.reduce((a, b) => a + b, 0) / memberDts.length),
-      singleTkMedianMs: timeBasis === 'tk' ? timeMs : null,
-      scalingSlope: twoD ? slopeFromComponent(raw[1] as number) : null,
-    };
-  });
+  for (const g of guests) if (g.class === null && g.reference === null) warnings.push({ kind: 'not-classified', guest: g.guest, message: `${g.guest}: not classified — ${g.reason}` });
 
   return {
-    k,
-    kRequested,
-    classes: names,
-    timeBasis,
-    dimensions: twoD ? dimensionNames(timeBasis) : [dimensionNames(timeBasis)[0]],
-    silhouette: k < main.points.length ? meanSilhouette(main.points, main.fitLabels, k) : null,
-    kScores,
-    centroids,
+    method: 'reference-anchored',
+    classes: [...PAPER_CLASSES],
+    references: referenceNames.map((guest) => ({ guest, class: referenceClass[guest]!, recorded: recorded.includes(guest) })),
     guests,
-    seed,
-    resamples,
+    exploratory: explore(features, { k: options.k, seed, resamples: options.resamples }),
     warnings,
+    seed,
   };
 }

@@ -6,14 +6,9 @@ export const jsonExporter: Exporter = {
   format: 'json',
   file: 'classes.json',
   serialize({ analysis }: ReportModel): string {
-    const out = analysis.classification.guests.map((g) => ({
-      guest: g.guest,
-      class: g.class,
-      rank: g.rank,
-      confidence: g.confidence,
-      basis: g.basis,
-      features: g.features,
-    }));
+    // The whole placement: class, the evidence (measures, excess over the baseline, coordinates), distances
+    // to every class, what decided, and each reference's leave-one-out placement.
+    const out = analysis.classification.guests;
     return `${JSON.stringify(out, null, 2)}\n`;
   },
 };

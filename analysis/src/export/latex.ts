@@ -86,7 +86,8 @@ export function classesTex(a: Analysis): string {
     const cells = [
       escapeLatex(g.guest),
       escapeLatex(g.class ?? 'unclassified'),
-      texPct(g.confidence),
+      g.reference ? 'ref.' : texPct(g.confidence),
+      escapeLatex(g.reference ? '' : (g.nearest?.reference ?? '')),
       texMs(g.features.singleMedianMs),
       texInterval(singleMedianCi(a, g.guest)),
       texMs(g.features.scalingSlope),
@@ -96,20 +97,21 @@ export function classesTex(a: Analysis): string {
     const key = g.class ?? '';
     groups.set(key, [...(groups.get(key) ?? []), cells]);
   }
-  const confidence = c.resamples > 0 ? ` Confidence: share of ${c.resamples} bootstrap replicates in which the guest keeps its class.` : '';
+  const refs = c.references.filter((r) => r.recorded).map((r) => escapeLatex(r.guest)).join(', ');
   const caption =
-    `Guest classes (k-means, $k = ${c.k}$) from the single-instance median boot time $\\Delta T$ and the scaling slope ` +
-    `(Theil--Sen, ms per extra concurrent instance)${place ? `, ${escapeLatex(place)}` : ''}.${confidence} ` +
+    `Guest classes by resemblance to reference guests recorded beside them (${refs || 'none'}; ref.\\ = a reference), ` +
+    `with the nearest reference; confidence $d_2/(d_1+d_2)$ from the distances to the nearest and the runner-up class. ` +
+    `Single-instance median boot time $\\Delta T$ and scaling slope (Theil--Sen, ms per extra concurrent instance)${place ? `, ${escapeLatex(place)}` : ''}. ` +
     'Brackets: 95\\,\\% confidence intervals.';
   return render({
     about: 'bootlab: guest classes',
     caption,
     label: 'tab:bootlab-classes',
-    align: `llrrrrr${where ? 'l' : ''}`,
+    align: `llrlrrrr${where ? 'l' : ''}`,
     head: [
-      `& & & \\multicolumn{2}{c}{$\\Delta T$ (ms)} & \\multicolumn{2}{c}{Slope (ms/instance)}${where ? ' &' : ''} \\\\`,
-      '\\cmidrule(lr){4-5} \\cmidrule(lr){6-7}',
-      `Guest & Class & Confidence & median & 95\\,\\% CI & slope & 95\\,\\% CI${where ? ' & Where' : ''} \\\\`,
+      `& & & & \\multicolumn{2}{c}{$\\Delta T$ (ms)} & \\multicolumn{2}{c}{Slope (ms/instance)}${where ? ' &' : ''} \\\\`,
+      '\\cmidrule(lr){5-6} \\cmidrule(lr){7-8}',
+      `Guest & Class & Confidence & Nearest & median & 95\\,\\% CI & slope & 95\\,\\% CI${where ? ' & Where' : ''} \\\\`,
     ],
     groups: [...groups.values()],
   });

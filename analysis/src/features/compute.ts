@@ -2,11 +2,11 @@
 import type { BootStatus } from '@bootlab/trace';
 import { BOOT_STATUSES } from '@bootlab/trace';
 import { rngFor } from '../stats/random.ts';
-import type { Accel, TraceSet } from '../types.ts';
+import type { Accel, Boot, TraceSet } from '../types.ts';
 import type { Warning } from '../warnings.ts';
 import { conditionId, conditionLabel, groupByCondition, type ConditionKey } from './conditions.ts';
 import { dtStats, type DtStats } from './dt-stats.ts';
-import { guestInputs, summariseGuest, type GuestInput, type GuestSummary } from './guest-inputs.ts';
+import { bootsByGuest, guestInputs, summariseGuest, type GuestInput, type GuestSummary } from './guest-inputs.ts';
 import { launchFeatures, type LaunchFeatures } from './launch-lag.ts';
 import { findOutliers, MODIFIED_Z_THRESHOLD } from './outliers.ts';
 import { phaseFeatures, type PhaseFeatures } from './phases.ts';
@@ -58,6 +58,8 @@ export interface Features {
   guests: GuestFeatures[];
   /** What classification works from (see guest-inputs). */
   inputs: GuestInput[];
+  /** Every boot per guest: classification looks up references at each guest's own place. */
+  bootsByGuest: ReadonlyMap<string, readonly Boot[]>;
   warnings: Warning[];
   seed: number;
   resamples: number;
@@ -124,5 +126,5 @@ export function computeFeatures(traces: TraceSet, options: ComputeOptions = {}):
       outliers: own.reduce((s, c) => s + c.outliers.boots.length, 0),
     };
   });
-  return { conditions, guests, inputs, warnings, seed, resamples };
+  return { conditions, guests, inputs, bootsByGuest: bootsByGuest(traces), warnings, seed, resamples };
 }

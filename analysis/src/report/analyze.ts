@@ -2,7 +2,9 @@
 // rendering and writing files come after (render/, report/write.ts).
 import { buildCharts } from '../charts/index.ts';
 import type { NamedChart } from '../charts/common.ts';
-import { classify, DEFAULT_CLASSIFY_RESAMPLES, type Classification, type KOption } from '../classify/classify.ts';
+import { classify, type Classification, type KOption } from '../classify/classify.ts';
+import { DEFAULT_CLUSTER_RESAMPLES } from '../classify/exploratory.ts';
+import type { PaperClass } from '../classify/references.ts';
 import { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED, type Features } from '../features/compute.ts';
 import type { TraceSet } from '../types.ts';
 import { sortWarnings, type Warning } from '../warnings.ts';
@@ -13,8 +15,10 @@ export interface AnalyzeOptions {
   seed?: number;
   /** Bootstrap resamples for confidence intervals of medians. */
   resamples?: number;
-  /** Bootstrap replicates for class confidence. */
+  /** Bootstrap replicates for the exploratory clusters' stability. */
   classResamples?: number;
+  /** References beyond the built-in guests: guest name → class. */
+  references?: Readonly<Record<string, PaperClass>>;
 }
 
 export interface Analysis {
@@ -32,10 +36,11 @@ export function analyze(traces: TraceSet, loadWarnings: readonly Warning[] = [],
     k: options.k ?? 3,
     seed: options.seed ?? DEFAULT_SEED,
     resamples: options.resamples ?? DEFAULT_RESAMPLES,
-    classResamples: options.classResamples ?? DEFAULT_CLASSIFY_RESAMPLES,
+    classResamples: options.classResamples ?? DEFAULT_CLUSTER_RESAMPLES,
+    references: options.references ?? {},
   };
   const features = computeFeatures(traces, { seed: opts.seed, resamples: opts.resamples });
-  const classification = classify(features, { k: opts.k, seed: opts.seed, resamples: opts.classResamples });
+  const classification = classify(features, { k: opts.k, seed: opts.seed, resamples: opts.classResamples, references: opts.references });
   const charts = buildCharts({ traces, features, classification });
   const warnings = sortWarnings([...loadWarnings, ...hostLoadWarnings(traces), ...features.warnings, ...classification.warnings]);
   return { traces, features, classification, charts, warnings, options: opts };

@@ -3,6 +3,7 @@
 // itself, so report.html, report.md and the --json summary say the same thing. Pure.
 import { median } from 'simple-statistics';
 import { LOW_CONFIDENCE } from '../classify/classify.ts';
+import { UNLIKE } from '../classify/references.ts';
 import { conditionLabel } from '../features/conditions.ts';
 import { MODIFIED_Z_THRESHOLD } from '../features/outliers.ts';
 import { fmtMs } from '../export/format.ts';
@@ -23,7 +24,7 @@ export interface Caveat {
 }
 
 /** Warning kinds the caveat list states in full; reports list the other warnings after it. */
-export const CAVEAT_WARNING_KINDS: ReadonlySet<WarningKind> = new Set(['accelerator', 'host-load', 'outliers', 'low-confidence', 'memory-guard']);
+export const CAVEAT_WARNING_KINDS: ReadonlySet<WarningKind> = new Set(['accelerator', 'host-load', 'outliers', 'low-confidence', 'unlike', 'no-references', 'memory-guard']);
 
 /**
  * Other work per core at a run's start from which it is taken to compete with the guests: tasks runnable just
@@ -171,17 +172,23 @@ function outlierCaveat(a: Analysis): Caveat {
 
 function confidenceCaveat(a: Analysis): Caveat {
   const c = a.classification;
-  const classified = c.guests.filter((g) => g.class !== null);
-  const low = classified.filter((g) => g.confidence !== null && g.confidence < LOW_CONFIDENCE);
+  const placed = c.guests.filter((g) => g.class !== null && g.reference === null);
+  const low = placed.filter((g) => g.confidence !== null && g.confidence < LOW_CONFIDENCE);
+  const unlike = placed.filter((g) => g.class === UNLIKE);
+  // A class without any recorded reference cannot be recognised; a missing second reference of a class is fine.
+  const missing = c.classes.filter((cls) => !c.references.some((r) => r.recorded && r.class === cls));
   const threshold = `${Math.round(LOW_CONFIDENCE * 100)}%`;
-  let summary: string;
-  if (classified.length === 0) summary = 'No guest was classified.';
-  else if (c.resamples === 0 || classified.every((g) => g.confidence === null)) summary = 'Class confidence was not computed (no bootstrap replicates).';
-  else if (low.length) {
-    summary = `${plural(low.length, 'guest')} kept ${low.length === 1 ? 'its' : 'their'} class in fewer than ${threshold} of ${c.resamples} bootstrap replicates: their class is uncertain; record more boots or a longer sweep before relying on it.`;
-  } else summary = `Every classified guest kept its class in at least ${threshold} of ${c.resamples} bootstrap replicates.`;
-  const details = low.map((g) => `${g.guest}: "${g.class}" in ${((g.confidence as number) * 100).toFixed(0)}% of replicates (${g.basis === 'dt' ? 'ΔT only' : 'ΔT + slope'})`);
-  return { id: 'low-confidence', title: 'Low class confidence', flagged: low.length > 0, summary, details: capped(details) };
+  const parts: string[] = [];
+  if (placed.length === 0) parts.push('No guest besides the references was classified.');
+  if (low.length) parts.push(`${plural(low.length, 'guest')} ${low.length === 1 ? 'is' : 'are'} barely nearer ${low.length === 1 ? 'its' : 'their'} class than the next one (confidence below ${threshold}).`);
+  if (unlike.length) parts.push(`${plural(unlike.length, 'guest')} resemble${unlike.length === 1 ? 's' : ''} no reference and ${unlike.length === 1 ? 'is' : 'are'} reported as such rather than forced into a class.`);
+  if (missing.length) parts.push(`No reference recorded for ${missing.join(', ')}: guests are placed only among the classes that have one (bootlab classify records them all).`);
+  if (placed.length && !parts.length) parts.push(`Every classified guest is clearly nearer its class than any other (confidence ≥ ${threshold}).`);
+  const details = [
+    ...low.map((g) => `${g.guest}: "${g.class}", confidence ${((g.confidence as number) * 100).toFixed(0)}% — ${g.reason}`),
+    ...unlike.map((g) => `${g.guest}: ${g.reason}`),
+  ];
+  return { id: 'low-confidence', title: 'Low class confidence', flagged: low.length + unlike.length + missing.length > 0, summary: parts.join(' '), details: capped(details) };
 }
 
 function memoryGuardCaveat(a: Analysis): Caveat {

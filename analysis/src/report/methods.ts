@@ -2,8 +2,11 @@
 // the definitions and the numbers they quote (resamples, seed, k) are the same in each.
 import { MODIFIED_Z_THRESHOLD } from '../features/outliers.ts';
 import { RESTARTS } from '../classify/kmeans.ts';
+import { AXIS_WEIGHTS, UNLIKE_DISTANCE } from '../classify/anchored.ts';
 import { LOW_CONFIDENCE } from '../classify/classify.ts';
-import { SLOPE_SCALE_MS, TK_FLOOR_MS } from '../classify/vectors.ts';
+import { AXIS_LABELS } from '../classify/describe.ts';
+import { CONSOLE_FLOOR_LINES, CPU_FLOOR_MS, MEMORY_FLOOR_MB, OWN_TIME_TOLERANCE, OWN_TIME_TOLERANCE_MIN_MS, type Axis } from '../classify/evidence.ts';
+import { SLOPE_SCALE_MS } from '../classify/vectors.ts';
 import type { Analysis } from './analyze.ts';
 import { BUSY_HOST_LOAD_PER_CORE } from './caveats.ts';
 
@@ -15,6 +18,8 @@ export interface Section {
 export function methods(a: Analysis): Section[] {
   const { resamples, classResamples, seed } = a.options;
   const c = a.classification;
+  const refs = c.references.filter((r) => r.recorded).map((r) => `${r.guest} = ${r.class}`).join(', ');
+  const weights = (Object.entries(AXIS_WEIGHTS) as [Axis, number][]).map(([axis, w]) => `${AXIS_LABELS[axis]} ${w}`).join(', ');
   return [
     {
       heading: 'Definitions',
@@ -42,10 +47,10 @@ export function methods(a: Analysis): Section[] {
     {
       heading: 'Classification',
       paragraphs: [
-        `Each guest is one point: log10 of its single-instance median time and asinh(scaling slope / ${SLOPE_SCALE_MS} ms) — logarithmic for large slopes, linear and sign-preserving near zero. The time is TK (floored at ${TK_FLOOR_MS} ms, the console's read granularity) when every guest has a \`kernel\` marker, and ΔT otherwise: ΔT also contains the VMM's and firmware's start-up, which is the same for every guest on one VMM and, under TCG, most of a small guest's ΔT, so TK separates what the guests themselves do. This run used ${c.timeBasis === 'tk' ? 'TK' : 'ΔT'}. Both coordinates are standardised (z-scores over the guests). Single-instance times come from single mode, else from multi batches of one instance, else (ΔT only) from the sweep fit at N = 1. Each guest is classified on the host and accelerator where it has most successful boots, on the paper's VMM configuration (pc machine, SeaBIOS) when it was measured there; other machine types and firmware, and keep-alive batches, are conditions of their own and stay out of the class inputs.`,
-        `Clusters: k-means (ml-kmeans, k-means++ seeding, ${RESTARTS} restarts from seed ${seed}, lowest within-cluster sum of squares kept). k = ${c.k}${c.kRequested === 'auto' ? ', chosen by the largest mean silhouette over k = 2 … min(6, guests − 1)' : ''}. Clusters are ranked by the sum of their centroid's standardised coordinates; for k = 3 they are named baseline < LibOS < general-purpose OS, for k = 2 fast < slow, otherwise class-1 (fastest) … class-k.`,
-        'Guests without a sweep have no slope: the clusters are fitted on guests that have both features, and such a guest joins the cluster whose centroid is nearest in the ΔT dimension ("ΔT only" in the table). When fewer guests than k have a slope, every guest is clustered on ΔT alone.',
-        `Confidence: ${classResamples} bootstrap replicates; each resamples every guest's boots (within each batch, so the sweep keeps its batch sizes), recomputes both features, re-standardises and re-clusters with the same k and seed. A guest's confidence is the share of replicates in which it keeps its class; below ${Math.round(LOW_CONFIDENCE * 100)}% it is listed under caveats. Guests are processed in name order and every random stream is keyed by guest name, so neither guest nor file order changes a result.`,
+        `Classes are defined by reference guests, not by rank: ${refs || 'none were recorded'}. A guest is compared only with references recorded at the same place — host, accelerator and VMM variant (machine type and firmware) — so a faster host, KVM instead of TCG or another machine type moves the references with the guest. Where the baseline reference was not recorded on the guest's VMM variant, the one of the same host and accelerator is used and a warning says so.`,
+        `Evidence, each the guest's excess over the baseline reference (medians of single-instance boots): own time (ΔT − ΔT of the baseline), own CPU (VMM CPU time at Te − the baseline's), memory (RSS at Te − the baseline's), console lines up to the ready line (− the baseline's), the scaling slope ÷ the baseline's, the idle share of the own time (1 − own CPU / own time) and, where \`kernel\` and \`init\` markers exist, the user-space share ΔTR / TK. Each excess becomes a coordinate that is 0 at the baseline and 1 at the lightest general-purpose reference: log(1 + v/φ) / log(1 + V/φ), with φ the quantity's noise floor (${CPU_FLOOR_MS} ms of CPU — the accounting tick —, ${MEMORY_FLOOR_MB} MB, ${CONSOLE_FLOOR_LINES} line).`,
+        `Rule: a guest whose own time is within the baseline's noise (max(${OWN_TIME_TOLERANCE * 100}% of the baseline's ΔT, ${OWN_TIME_TOLERANCE_MIN_MS} ms)) and that uses no more CPU, memory or console than the baseline is a baseline. Any other guest goes to its nearest LibOS or general-purpose reference by weighted root-mean-square distance over the coordinates both have (weights: ${weights}); idle time counts only against a general-purpose reference, whose kernel phase is CPU-bound, while a LibOS may wait. A guest farther than ${UNLIKE_DISTANCE} from every reference is reported as unlike any reference, with the distances. Confidence is d₂ / (d₁ + d₂) for the nearest class (d₁) and the runner-up (d₂): 50% is a tie, 100% sits on the reference; below ${Math.round(LOW_CONFIDENCE * 100)}% a class is listed under caveats. A guest's class depends only on itself and the references: adding or removing other guests cannot change it. Each reference is also placed with itself left out (leave-one-out), in classes.json.`,
+        `Exploratory view (no class names): k-means (ml-kmeans, k-means++ seeding, ${RESTARTS} restarts from seed ${seed}) on standardised [log10 single-instance time, asinh(scaling slope / ${SLOPE_SCALE_MS} ms)], k = ${c.exploratory.k}${c.exploratory.kRequested === 'auto' ? ' chosen by silhouette' : ''}, clusters numbered by speed, with the share of ${classResamples} bootstrap replicates in which each guest keeps its cluster. It shows how the recorded guests group among themselves, which depends on which guests were recorded; it is why classes no longer come from it.`,
       ],
     },
   ];

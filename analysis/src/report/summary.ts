@@ -14,8 +14,13 @@ export interface GuestSummaryJson {
   guest: string;
   class: string | null;
   rank: number | null;
+  /** The class this guest is a reference for, or null. */
+  reference: string | null;
   confidence: number | null;
-  basis: string | null;
+  nearestReference: string | null;
+  nearestDistance: number | null;
+  decidedBy: string[];
+  reason: string;
   host: string;
   accel: string;
   singleMedianMs: number | null;
@@ -33,8 +38,8 @@ export interface AnalysisSummaryJson {
   inputs: string[];
   runs: number;
   boots: number;
-  k: number;
   classes: string[];
+  references: { guest: string; class: string }[];
   guests: GuestSummaryJson[];
   caveats: Caveat[];
   warnings: Warning[];
@@ -54,14 +59,18 @@ export function analysisSummary(result: WriteResult, dir: string, inputs: readon
     inputs: inputs.map(abs),
     runs: a.traces.runs.length,
     boots: a.traces.boots.length,
-    k: c.k,
     classes: c.classes,
+    references: c.references.filter((r) => r.recorded).map((r) => ({ guest: r.guest, class: r.class })),
     guests: c.guests.map((g) => ({
       guest: g.guest,
       class: g.class,
       rank: g.rank,
+      reference: g.reference,
       confidence: g.confidence,
-      basis: g.basis,
+      nearestReference: g.nearest?.reference ?? null,
+      nearestDistance: g.nearest?.distance ?? null,
+      decidedBy: g.decidedBy.filter((d) => d.weight > 0).map((d) => d.axis),
+      reason: g.reason,
       host: g.features.host,
       accel: g.features.accel,
       singleMedianMs: g.features.singleMedianMs,

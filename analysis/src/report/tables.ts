@@ -3,6 +3,7 @@
 import { conditionLabel, type ConditionKey } from '../features/conditions.ts';
 import { fmtInterval, fmtKb, fmtMs, fmtPct } from '../export/format.ts';
 import type { GuestClass } from '../classify/classify.ts';
+import { decidedByText, nearestText } from '../classify/describe.ts';
 import type { Analysis } from './analyze.ts';
 
 export interface Table {
@@ -41,24 +42,26 @@ export function byClass(x: GuestClass, y: GuestClass): number {
 }
 
 export function classTable(a: Analysis): Table {
-  const medianCi = (guest: string) => singleMedianCi(a, guest);
+  const num = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '—' : v.toFixed(digits));
   return {
-    caption: `Guest classes (k = ${a.classification.k}${a.classification.kRequested === 'auto' ? ', chosen by silhouette' : ''})`,
-    headers: ['guest', 'class', 'confidence', 'median ΔT (ms)', '95% CI', 'scaling slope (ms/inst.)', '95% CI', 'placed on', 'ok', 'failed', 'where'],
-    numeric: [2, 3, 5, 8, 9],
-    // By class (fastest first), then single-instance ΔT: the order a reader compares guests in.
+    caption: 'Guest classes, placed among the references recorded beside each guest (excess over the baseline reference at the same place)',
+    headers: ['guest', 'class', 'confidence', 'nearest reference (distance)', 'decided by', 'median ΔT (ms)', 'own time (ms)', 'own CPU (ms)', 'memory (MB)', 'console lines', 'slope ÷ baseline', 'where'],
+    numeric: [2, 5, 6, 7, 8, 9, 10],
+    wrap: [4],
+    // By class, then single-instance ΔT: the order a reader compares guests in.
     rows: [...a.classification.guests].sort(byClass).map((g) => [
       g.guest,
       g.class ?? 'unclassified',
-      fmtPct(g.confidence),
+      g.reference ? 'reference' : fmtPct(g.confidence),
+      nearestText(g),
+      decidedByText(g),
       fmtMs(g.features.singleMedianMs),
-      g.features.singleSource === 'single' ? fmtInterval(medianCi(g.guest)) : (g.features.singleSource ?? '—'),
-      fmtMs(g.features.scalingSlope),
-      fmtInterval(g.features.scalingSlopeCi),
-      g.basis === 'dt+slope' ? 'ΔT + slope' : g.basis === 'dt' ? 'ΔT only' : '—',
-      String(g.features.okBoots),
-      String(g.features.failedBoots),
-      `${g.features.accel}@${g.features.host}`,
+      num(g.excess?.ownTimeMs),
+      num(g.excess?.ownCpuMs),
+      num(g.excess?.memoryMb, 1),
+      num(g.excess?.consoleLines),
+      num(g.excess?.slopeRatio, 1),
+      g.place ? `${g.place.accel}@${g.place.host}, ${g.place.vmm}` : `${g.features.accel}@${g.features.host}`,
     ]),
   };
 }

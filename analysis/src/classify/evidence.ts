@@ -1,0 +1,111 @@
+// What a guest's boot trace says about what the guest is, measured against the references recorded beside it.
+//
+// Every quantity is the guest's excess over the baseline reference (minkernel) at the same place — host,
+// accelerator and VMM variant — so the VMM's and the firmware's start-up, shared by every guest, drops out:
+//   own time   ΔT − ΔT(baseline)                       the guest's own boot, waiting included
+//   own CPU    CPU(VMM at Te) − CPU(baseline at Te)    the work it did (TCG or KVM: vCPU time is VMM CPU)
+//   memory     RSS at Te − RSS(baseline)               memory touched (guest RAM, and TCG's code cache)
+//   console    lines up to ready − baseline's lines    how many subsystems had something to say
+//   slope      scaling slope / baseline's slope        how much contention hurts it
+//   idle share 1 − own CPU / own time                  a guest waiting (DHCP, a timer) is idle; initcalls are not
+//   init share (Te − init) / (Te − kernel)             user space after the kernel (ΔTR), where markers exist
+// Each excess becomes a coordinate that is 0 at the baseline and 1 at the general-purpose OS anchor (the
+// lightest general-purpose reference at the same place): log(1 + v/φ) / log(1 + V/φ), with φ the
+// quantity's noise floor. Ratios of logs to a reference measured beside the guest are what keeps the answer
+// when the whole host is faster: under KVM the guests' own parts shrink together, and so do the anchors.
+import { median } from 'simple-statistics';
+import { summariseGuest, type GuestInput } from '../features/guest-inputs.ts';
+
+export const AXES = ['cpu', 'memory', 'console', 'slope', 'init', 'idle'] as const;
+export type Axis = (typeof AXES)[number];
+
+/** Noise floors: the CPU accounting tick (USER_HZ = 100), RSS jitter between identical boots, one line. */
+export const CPU_FLOOR_MS = 10;
+export const MEMORY_FLOOR_MB = 4;
+export const CONSOLE_FLOOR_LINES = 1;
+/** Own time within max(this share of the baseline's ΔT, 1 ms) of zero is no own work at all. */
+export const OWN_TIME_TOLERANCE = 0.05;
+export const OWN_TIME_TOLERANCE_MIN_MS = 1;
+
+/** Raw measurements of one guest at one place: medians over its single-instance ok boots. */
+export interface Measures {
+  dtMs: number | null;
+  cpuMs: number | null;
+  rssMb: number | null;
+  consoleLines: number | null;
+  slope: number | null;
+  initShare: number | null;
+}
+
+export function measuresOf(input: GuestInput): Measures {
+  const med = (xs: readonly number[]) => (xs.length ? median([...xs]) : null);
+  const rssKb = med(input.singleRssKb);
+  return {
+    dtMs: summariseGuest(input).singleMedianMs,
+    cpuMs: med(input.singleCpuMs),
+    rssMb: rssKb === null ? null : rssKb / 1024,
+    consoleLines: med(input.singleConsoleLines),
+    slope: summariseGuest(input).scalingSlope,
+    initShare: med(input.singleInitShare),
+  };
+}
+
+/** A guest's excess over the baseline reference: the physical quantities, before scaling. */
+export interface Excess {
+  ownTimeMs: number | null;
+  /** Own time at or below this is "no own work" (the baseline's own noise). */
+  ownTimeToleranceMs: number | null;
+  ownCpuMs: number | null;
+  memoryMb: number | null;
+  consoleLines: number | null;
+  slopeRatio: number | null;
+  idleShare: number | null;
+  initShare: number | null;
+}
+
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+
+export function excessOver(guest: Measures, baseline: Measures): Excess {
+  const ownTimeMs = diff(guest.dtMs, baseline.dtMs);
+  const ownCpuMs = diff(guest.cpuMs, baseline.cpuMs);
+  const tolerance = baseline.dtMs === null ? null : Math.max(OWN_TIME_TOLERANCE_MIN_MS, OWN_TIME_TOLERANCE * baseline.dtMs);
+  // Idle share only means something when there is own time to share out, well above the CPU tick.
+  const idleShare =
+    ownTimeMs !== null && ownCpuMs !== null && ownTimeMs > 4 * CPU_FLOOR_MS ? Math.min(1, Math.max(0, 1 - ownCpuMs / ownTimeMs)) : null;
+  // A baseline slope at or below zero (noise on a fast guest) would make every ratio meaningless: floor it.
+  const baseSlope = baseline.slope === null ? null : Math.max(baseline.slope, 1);
+  return {
+    ownTimeMs,
+    ownTimeToleranceMs: tolerance,
+    ownCpuMs,
+    memoryMb: diff(guest.rssMb, baseline.rssMb),
+    consoleLines: diff(guest.consoleLines, baseline.consoleLines),
+    slopeRatio: guest.slope === null || baseSlope === null ? null : Math.max(guest.slope, 0) / baseSlope,
+    idleShare,
+    initShare: guest.initShare,
+  };
+}
+
+export type Coordinates = Partial<Record<Axis, number>>;
+
+/** log(1 + v/φ) / log(1 + V/φ): 0 at the baseline, 1 at the anchor; null when either side is unknown. */
+function scaled(v: number | null, anchor: number | null, floor: number): number | null {
+  if (v === null || anchor === null || anchor <= 0) return null;
+  return Math.log1p(Math.max(v, 0) / floor) / Math.log1p(anchor / floor);
+}
+
+/** Where a guest sits, given its excess and the general-purpose anchor's excess at the same place. */
+export function coordinates(e: Excess, anchor: Excess | null): Coordinates {
+  const out: Coordinates = {};
+  const put = (axis: Axis, v: number | null) => {
+    if (v !== null && Number.isFinite(v)) out[axis] = v;
+  };
+  put('cpu', scaled(e.ownCpuMs, anchor?.ownCpuMs ?? null, CPU_FLOOR_MS));
+  put('memory', scaled(e.memoryMb, anchor?.memoryMb ?? null, MEMORY_FLOOR_MB));
+  put('console', scaled(e.consoleLines, anchor?.consoleLines ?? null, CONSOLE_FLOOR_LINES));
+  const anchorSlope = anchor?.slopeRatio ?? null;
+  if (e.slopeRatio !== null && anchorSlope !== null && anchorSlope > 1) put('slope', Math.log(Math.max(e.slopeRatio, 1)) / Math.log(anchorSlope));
+  put('init', e.initShare);
+  put('idle', e.idleShare);
+  return out;
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classify } from '../src/classify/classify.ts';
+import { UNLIKE } from '../src/classify/references.ts';
+import { computeFeatures } from '../src/features/compute.ts';
+import { EXPECTED_CLASS, PAPER_GUESTS, paperRuns, SYNTHETIC_REFERENCES, type SyntheticGuest } from './fixtures/synthetic.ts';
+import { paperAnalysis, traceSetOf } from './helpers.ts';
+
+const REFERENCE_NAMES = new Set(['minkernel', 'debian', ...Object.keys(SYNTHETIC_REFERENCES)]);
+
+function classesOf(guests: readonly SyntheticGuest[]) {
+  const features = computeFeatures(traceSetOf(paperRuns(guests)).traces, { resamples: 20 });
+  return classify(features, { resamples: 0, references: SYNTHETIC_REFERENCES });
+}
+
+test('every paper-like guest is placed in its class, nearest a reference of that class', () => {
+  const c = paperAnalysis().classification;
+  assert.equal(c.method, 'reference-anchored');
+  assert.deepEqual(c.classes, ['baseline', 'LibOS', 'general-purpose OS']);
+  for (const g of c.guests) {
+    assert.equal(g.class, EXPECTED_CLASS[g.guest], `${g.guest}: ${g.reason}`);
+    assert.equal(g.nearest?.class, EXPECTED_CLASS[g.guest], `${g.guest}: nearest ${g.nearest?.reference}`);
+    if (!g.reference) assert.ok((g.confidence ?? 0) >= 0.6, `${g.guest}: confidence ${g.confidence}`);
+    assert.equal(g.distances.length, 3, `${g.guest}: a distance to each class`);
+  }
+});
+
+test('references keep their class and are also placed with themselves left out', () => {
+  const c = paperAnalysis().classification;
+  for (const name of REFERENCE_NAMES) {
+    const g = c.guests.find((x) => x.guest === name)!;
+    assert.equal(g.reference, EXPECTED_CLASS[name]);
+    assert.equal(g.class, EXPECTED_CLASS[name]);
+    assert.ok(g.leftOut, `${name} has a leave-one-out placement`);
+  }
+  // With linux-virt left out, debian is still there to recognise a general-purpose OS.
+  assert.equal(c.guests.find((x) => x.guest === 'linux-virt')!.leftOut!.class, 'general-purpose OS');
+  assert.equal(c.guests.find((x) => x.guest === 'minkernel')!.leftOut!.class, 'baseline');
+});
+
+test("a guest's class does not change when other guests are added to or removed from the input", () => {
+  const full = classesOf(PAPER_GUESTS);
+  for (const g of PAPER_GUESTS.filter((x) => !REFERENCE_NAMES.has(x.name))) {
+    const alone = classesOf(PAPER_GUESTS.filter((x) => REFERENCE_NAMES.has(x.name) || x.name === g.name));
+    const a = full.guests.find((x) => x.guest === g.name)!;
+    const b = alone.guests.find((x) => x.guest === g.name)!;
+    assert.equal(b.class, a.class, g.name);
+    assert.equal(b.confidence, a.confidence, g.name);
+    assert.deepEqual(b.coords, a.coords, g.name);
+  }
+});
+
+test('two much slower guests do not turn a Linux into a LibOS (the rank-naming trap)', () => {
+  const slow: SyntheticGuest[] = [
+    { name: 'heavy-a', dtMs: 40_000, slope: 6000, memKb: 600_000, consoleLines: 1500 },
+    { name: 'heavy-b', dtMs: 45_000, slope: 6500, memKb: 650_000, consoleLines: 1800 },
+  ];
+  const c = classesOf([...PAPER_GUESTS, ...slow]);
+  for (const name of ['alpine', 'osv', 'solo5-hvt', 'tinykern']) assert.equal(c.guests.find((g) => g.guest === name)!.class, EXPECTED_CLASS[name], name);
+  for (const name of ['heavy-a', 'heavy-b']) assert.notEqual(c.guests.find((g) => g.guest === name)!.class, 'LibOS', name);
+  // The exploratory k-means over the same input does move Linux into the middle cluster: that is why it names no class.
+  const linux = c.exploratory.guests.find((g) => g.guest === 'alpine')!;
+  assert.match(linux.cluster ?? '', /^cluster \d$/);
+});
+
+test('a guest far from every reference is reported as unlike any reference, with its distances', () => {
+  // Burns 30× a Linux's CPU yet touches no memory and prints nothing: neither a LibOS nor a general-purpose OS.
+  const odd: SyntheticGuest = { name: 'spinner', dtMs: 150_000, slope: 20, memKb: 20_000, consoleLines: 3, cpuShare: 1 };
+  const c = classesOf([...PAPER_GUESTS, odd]);
+  const g = c.guests.find((x) => x.guest === 'spinner')!;
+  assert.equal(g.class, UNLIKE, g.reason);
+  assert.equal(g.confidence, null);
+  assert.ok(g.nearest && g.nearest.distance > 0.6);
+  assert.ok(c.warnings.some((w) => w.kind === 'unlike' && w.guest === 'spinner'));
+});
+
+test('the exploratory view numbers its clusters and never uses class names', () => {
+  const c = paperAnalysis().classification;
+  assert.deepEqual(c.exploratory.clusters, ['cluster 1', 'cluster 2', 'cluster 3']);
+  const auto = classify(paperAnalysis().features, { k: 'auto', resamples: 0, references: SYNTHETIC_REFERENCES });
+  assert.equal(auto.exploratory.k, 3);
+  assert.ok(auto.exploratory.kScores && auto.exploratory.kScores.length === 5, 'silhouette for k = 2..6');
+});
