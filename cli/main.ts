@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerRecorderCommands } from '@bootlab/recorder';
+import { registerClassifyCommand } from './classify.ts';
 import { registerDemoCommand } from './demo.ts';
 
 /** Errors that are the user's input or machine, reported as one line; anything else is a bug and keeps its stack. */
@@ -45,6 +46,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     const { registerAnalysisCommands } = await import('@bootlab/analysis/cli');
     registerAnalysisCommands(program);
     registerDemoCommand(program);
+    registerClassifyCommand(program);
   }
   return program;
 }

@@ -28,7 +28,7 @@ export function resultRows(a: Analysis): ResultRow[] {
     .map((g) => ({
       guest: g.guest,
       class: g.class ?? 'unclassified',
-      confidence: g.confidence === null ? '—' : `${Math.round(g.confidence * 100)} %`,
+      confidence: g.reference ? 'reference' : g.confidence === null ? '—' : `${Math.round(g.confidence * 100)} %`,
       singleMedianMs: fmt(g.features.singleMedianMs),
       singleTkMs: fmt(g.features.singleTkMedianMs),
       scalingSlope: fmt(g.features.scalingSlope),
@@ -121,11 +121,11 @@ analysis of the committed traces.
 ${resultsTable(resultRows(analysis))}
 <!-- results:end -->
 
-Classes: k-means (k = 3) over the standardised log single-instance median TK (Te − the guest's \`kernel\`
-marker: the guest's own boot, without the ~60–100 ms of QEMU and SeaBIOS every guest shares) and the
-asinh of the scaling slope (Theil–Sen slope of batch median ΔT against batch size at 3 ms, kill-after-ready
-batches, the paper's pc machine); confidence = share of bootstrap resamples in which the guest keeps its
-class. ΔT is the paper's end-to-end time. ${fig2Line}
+Classes: the built-in guests are the references that define the classes (minkernel = baseline, unikernel =
+LibOS, linux and debian = general-purpose OS); any other guest is placed by its resemblance to them,
+recorded at the same place ([docs/classification.md](../docs/classification.md): method and validation).
+ΔT is the paper's end-to-end time; TK = Te − the guest's \`kernel\` marker, its own boot without the
+~60–100 ms of QEMU and SeaBIOS every guest shares. ${fig2Line}
 
 ## Datasets
 ${sections.join('\n\n')}

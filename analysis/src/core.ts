@@ -32,6 +32,11 @@ export { hashSeed, mulberry32, rngFor, type Rng } from './stats/random.ts';
 // Classification.
 export { classify, DEFAULT_K, type Classification, type ClassifyOptions, type GuestClass, type KOption } from './classify/classify.ts';
 export { clusterNames, PAPER_CLASSES } from './classify/names.ts';
+export { BUILTIN_REFERENCES, parseReferenceSpec, UNLIKE, type ClassLabel, type PaperClass } from './classify/references.ts';
+export { AXES, coordinates, excessOver, measuresOf, type Axis, type Coordinates, type Excess, type Measures } from './classify/evidence.ts';
+export { AXIS_WEIGHTS, place, UNLIKE_DISTANCE, type ClassDistance, type Placement, type ReferencePoint } from './classify/anchored.ts';
+export { explore, type Exploratory } from './classify/exploratory.ts';
+export { AXIS_LABELS, decidedByText, nearestText } from './classify/describe.ts';
 
 // Charts (specs as data) and rendering.
 export { VEGA_LITE_SCHEMA, type ChartSpec, type NamedChart } from './charts/common.ts';
@@ -46,6 +51,7 @@ export { compileSpec, renderSvg, type Rendered } from './render/svg.ts';
 
 // Reports and export.
 export { analyze, type Analysis, type AnalyzeOptions } from './report/analyze.ts';
+export { classLines } from './report/class-lines.ts';
 export { buildReportModel, renderCharts } from './report/render-charts.ts';
 export {
   EXPORTERS,

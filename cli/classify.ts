@@ -1,0 +1,183 @@
+// `bootlab classify <guest…>`: the command a user runs on their own images. It records the reference guests
+// and the given guests under the same conditions — same host, accelerator and VMM variant (machine type and
+// firmware of each user guest), single instances plus a small scaling sweep — and places each guest among the
+// references (analysis/src/classify). References already recorded in the output folder under the same
+// conditions are reused, so classifying a second guest costs only its own boots.
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  buildGuests,
+  createProgress,
+  decideAccel,
+  probeQemu,
+  record,
+  resolveGuest,
+  summarizeRecord,
+  type AccelRequest,
+  type RecordOptions,
+  type ResolvedGuest,
+} from '@bootlab/recorder';
+import { whyNotReusable, type ReferenceConditions } from './reference-traces.ts';
+
+/** The built-in references, in recording order (cheapest first). */
+export const DEFAULT_REFERENCES = ['minkernel', 'unikernel', 'linux', 'debian'] as const;
+
+interface ClassifyCliOptions {
+  output: string;
+  count: number;
+  sizes: string;
+  interval: number;
+  references: string;
+  reference?: string[];
+  accel: AccelRequest;
+  timeout: number;
+  qemu: string;
+  png: boolean;
+}
+
+/** A VMM variant the references must be recorded on: a machine type and firmware some user guest uses. */
+interface Variant {
+  key: string;
+  machine: 'pc' | 'q35' | 'microvm';
+  firmware: string;
+}
+
+function variantOf(g: ResolvedGuest): Variant {
+  const machine = g.descriptor.machine;
+  const firmware = g.descriptor.firmware;
+  const name = firmware === 'seabios' || firmware === 'qboot' ? firmware : (firmware.split('/').pop() ?? 'bios').replace(/[^A-Za-z0-9._-]/g, '_');
+  return { key: `${machine}-${name}`, machine, firmware: g.firmware ?? firmware };
+}
+
+const positiveInt = (name: string) => (text: string) => {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive whole number`);
+  return v;
+};
+
+function sizesOf(text: string): number[] {
+  const sizes = text.split(',').map((s) => Number(s.trim()));
+  if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new InvalidArgumentError('--sizes needs at least two batch sizes, e.g. 1,2,5');
+  return sizes;
+}
+
+export function registerClassifyCommand(program: Command): void {
+  program
+    .command('classify')
+    .description('record the reference guests beside your guests under the same conditions, then place each guest in a class')
+    .argument('<guest...>', 'paths to guest.json descriptors (or built-in guest names)')
+    .option('-o, --output <dir>', 'traces and report go here; references recorded here before under the same conditions are reused', 'out/classify')
+    .option('-n, --count <n>', 'single-instance boots per guest', positiveInt('--count'), 5)
+    .option('--sizes <list>', 'batch sizes of the scaling sweep', '1,2,5')
+    .option('--interval <ms>', 'launch interval of the sweep, ms', positiveInt('--interval'), 3)
+    .option('--references <list>', 'reference guests to record beside yours', DEFAULT_REFERENCES.join(','))
+    .option('--reference <name=class...>', 'also treat one of your guests as a reference of a class (baseline, LibOS, gpos)')
+    .addOption(new Option('--accel <accel>', 'accelerator; auto avoids a software-nested KVM').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('--timeout <s>', 'seconds per boot before it counts as timeout', positiveInt('--timeout'), 120)
+    .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
+    .option('--no-png', 'skip PNG rendering of the charts')
+    .action(async (specs: string[], opts: ClassifyCliOptions) => runClassify(specs, opts));
+}
+
+async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<void> {
+  const started = Date.now();
+  const log = (line: string) => process.stderr.write(`[classify] ${line}\n`);
+  const dir = resolve(opts.output);
+  const sizes = sizesOf(opts.sizes);
+  const referenceNames = opts.references.split(',').map((s) => s.trim()).filter(Boolean);
+  // Everything that can fail fails before the first VM: descriptors, images, QEMU, the analysis options.
+  const { parseReferenceSpec } = await import('@bootlab/analysis/core');
+  const extraReferences = Object.fromEntries((opts.reference ?? []).map(parseReferenceSpec));
+  const guests = specs.map((s) => resolveGuest(s));
+  const userNames = guests.map((g) => g.descriptor.name);
+  const clash = userNames.find((n) => referenceNames.includes(n));
+  if (clash) throw new InvalidArgumentError(`guest '${clash}' is also a reference; leave it out of --references or rename the guest`);
+  const qemu = probeQemu(opts.qemu);
+  const verdict = decideAccel(opts.accel);
+  await buildGuests(referenceNames, { log: (l) => log(l) });
+
+  const variants = new Map<string, { variant: Variant; guests: string[] }>();
+  for (const g of guests) {
+    const v = variantOf(g);
+    const entry = variants.get(v.key) ?? { variant: v, guests: [] };
+    entry.guests.push(g.descriptorPath ?? g.descriptor.name);
+    variants.set(v.key, entry);
+  }
+  const bootlabVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const common: Omit<RecordOptions, 'guests' | 'mode' | 'n' | 'intervalsMs' | 'output' | 'keepAlive'> = {
+    repeat: 1,
+    timeoutS: opts.timeout,
+    sampleMs: 100,
+    accel: opts.accel,
+    profile: 'paper',
+    force: true,
+    qemu: opts.qemu,
+    cooldownMs: 300,
+    progress: createProgress(),
+    handleSignals: true,
+    argv: process.argv,
+  };
+  const runs = [
+    { mode: 'single' as const, n: [opts.count], intervalsMs: [] as number[], label: 'single' },
+    { mode: 'multi' as const, n: sizes, intervalsMs: [opts.interval], label: 'sweep' },
+  ];
+  const traces: string[] = [];
+  log(`${verdict.accel.toUpperCase()} (${verdict.reason}); references ${referenceNames.join(', ')}; ${opts.count} single boots and batches of ${sizes.join(', ')} at ${opts.interval} ms`);
+  for (const { variant, guests: members } of variants.values()) {
+    const overrides = { machine: variant.machine, firmware: variant.firmware };
+    for (const run of runs) {
+      const refTrace = join(dir, 'traces', `references-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
+      const want: ReferenceConditions = {
+        hostname: hostname(),
+        accel: verdict.accel,
+        qemuVersion: qemu.version,
+        bootlabVersion,
+        guests: referenceNames,
+        plan: { mode: run.mode, n: run.n, intervals_ms: run.intervalsMs, profile: 'paper', timeout_s: opts.timeout, machine_override: variant.machine, firmware_override: variant.firmware },
+      };
+      const why = whyNotReusable(refTrace, want);
+      if (why === null) {
+        log(`references on ${variant.key}, ${run.label}: reusing ${refTrace}`);
+      } else {
+        log(`references on ${variant.key}, ${run.label}: recording (${why})`);
+        const result = await record({ ...common, ...overrides, guests: referenceNames, mode: run.mode, n: run.n, intervalsMs: run.intervalsMs, keepAlive: false, output: refTrace });
+        log(summarizeRecord(result));
+        if (result.status === 'interrupted') return void (process.exitCode = 130);
+      }
+      traces.push(refTrace);
+      const guestTrace = join(dir, 'traces', `guests-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
+      log(`${members.length === 1 ? userNames[guests.findIndex((g) => (g.descriptorPath ?? g.descriptor.name) === members[0])] : `${members.length} guests`} on ${variant.key}, ${run.label}: recording`);
+      const result = await record({ ...common, ...overrides, guests: members, mode: run.mode, n: run.n, intervalsMs: run.intervalsMs, keepAlive: false, output: guestTrace });
+      log(summarizeRecord(result));
+      if (result.status === 'interrupted') return void (process.exitCode = 130);
+      traces.push(guestTrace);
+    }
+  }
+
+  const { analyze, classLines, loadTraces, writeReport } = await import('@bootlab/analysis');
+  const { traces: set, warnings } = await loadTraces(traces);
+  const analysis = analyze(set, warnings, { references: extraReferences });
+  const reportDir = join(dir, 'report');
+  await writeReport(analysis, reportDir, { png: opts.png });
+  const c = analysis.classification;
+  const shown = new Set([...userNames, ...referenceNames]);
+  process.stdout.write(`${classLines(c, shown).join('\n')}\n`);
+  for (const g of c.guests.filter((x) => userNames.includes(x.guest))) {
+    const e = g.excess;
+    const facts = e
+      ? `own time ${fmt(e.ownTimeMs)} ms, own CPU ${fmt(e.ownCpuMs)} ms, memory ${fmt(e.memoryMb, 1)} MB, console ${fmt(e.consoleLines)} lines, slope ×${fmt(e.slopeRatio, 1)} the baseline's`
+      : 'no evidence';
+    process.stdout.write(`\n${g.guest}: ${g.class ?? 'not classified'} — ${g.reason}\n  beyond the baseline: ${facts}\n`);
+    if (g.distances.length) process.stdout.write(`  distances: ${g.distances.map((d) => `${d.class} ${Number.isFinite(d.distance) ? d.distance.toFixed(2) : '—'} (${d.reference})`).join(', ')}\n`);
+  }
+  for (const w of analysis.warnings.filter((x) => ['unlike', 'low-confidence', 'not-classified', 'mixed-conditions', 'no-references', 'failed-boots'].includes(x.kind))) {
+    process.stderr.write(`warning: ${w.message}\n`);
+  }
+  log(`report: ${join(reportDir, 'report.html')} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+}
+
+function fmt(v: number | null, digits = 0): string {
+  return v === null ? '?' : v.toFixed(digits);
+}
