@@ -135,7 +135,7 @@ export function registerRecorderCommands(program: Command): void {
     });
   guests
     .command('build')
-    .description('build built-in guests (all when none named); unchanged guests are skipped')
+    .description('build guests: the built-ins (all when none named), a set such as "stress", or set/name; unchanged guests are skipped')
     .argument('[name...]', 'guests to build')
     .option('--force', 'rebuild even if up to date', false)
     .action(async (names: string[], opts: { force: boolean }) => {

@@ -19,6 +19,25 @@ export function builtinGuestNames(guestsDir = GUESTS_DIR): string[] {
     .sort();
 }
 
+/**
+ * Members of guest sets: folders of guests/ without a guest.json of their own whose subfolders hold one
+ * (guests/stress/<name>/guest.json, the classifier's stress set), named "<set>/<name>". Not built-ins:
+ * `bootlab guests build <set>` or `<set>/<name>` builds them, and they are recorded by path.
+ */
+export function guestSetMembers(guestsDir = GUESTS_DIR): string[] {
+  if (!existsSync(guestsDir)) return [];
+  const out: string[] = [];
+  for (const set of readdirSync(guestsDir, { withFileTypes: true })) {
+    if (!set.isDirectory() || set.name.startsWith('.') || existsSync(join(guestsDir, set.name, 'guest.json'))) continue;
+    for (const member of readdirSync(join(guestsDir, set.name), { withFileTypes: true })) {
+      if (member.isDirectory() && existsSync(join(guestsDir, set.name, member.name, 'guest.json'))) {
+        out.push(`${set.name}/${member.name}`);
+      }
+    }
+  }
+  return out.sort();
+}
+
 /** A built-in name, or a path to a descriptor file (anything ending in .json or containing a slash). */
 export function descriptorPathFor(spec: string, guestsDir = GUESTS_DIR): string {
   if (spec.endsWith('.json') || spec.includes('/')) return isAbsolute(spec) ? spec : resolve(spec);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "../arch/io.h"
+#include "../arch/timer.h"
 #include "console.h"
 #include "panic.h"
 
@@ -323,6 +324,17 @@ uint64_t clock_tsc_hz(void)
 uint64_t clock_monotonic_ns(void)
 {
     return tsc_hz ? tsc_to_ns(rdtsc() - entry_tsc) : 0;
+}
+
+void clock_sleep_ms(uint64_t ms)
+{
+    if (!tsc_hz)
+        panic("clock: sleep before the clock is calibrated");
+    uint64_t until = clock_monotonic_ns() + ms * 1000000ull;
+    timer_start(100, tsc_hz);
+    while (clock_monotonic_ns() < until)
+        timer_idle();
+    timer_stop();
 }
 
 uint64_t clock_uptime_ms(void)
