@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGuests, buildOrder, inputsHash, isUpToDate } from '../src/guest-build.ts';
-import { builtinGuestNames, guestSetMembers } from '../src/guests.ts';
+import { builtinGuestNames, guestSetMembers, resolveGuest } from '../src/guests.ts';
 import { tempDir } from './helpers.ts';
 
 test('inputs: the guest folder and the shared guests/lib helpers; not build/, descriptors or dotfiles', () => {
@@ -60,6 +60,7 @@ test('guest sets: members are named set/name, are not built-ins, and a set name 
   assert.deepEqual(buildOrder(['stress'], guests), ['stress/own', 'base', 'stress/variant']);
   assert.throws(() => buildOrder(['nope'], guests), /unknown guest 'nope' \(built-in: base; sets: stress\)/);
 
+  assert.throws(() => resolveGuest('stress/variant', guests), /k\.elf does not exist — run: npx bootlab guests build stress\/variant$/);
   const first = await buildGuests(['stress/variant'], { guestsDir: guests });
   assert.deepEqual(first.map((r) => [r.name, r.action]), [['base', 'built'], ['stress/variant', 'skipped']]);
   rmSync(join(guests, 'base', 'build'), { recursive: true });

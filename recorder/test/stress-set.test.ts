@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOrder } from '../src/guest-build.ts';
 import { loadDescriptorFile } from '../src/descriptor.ts';
-import { builtinGuestNames, guestSetMembers, GUESTS_DIR } from '../src/guests.ts';
+import { builtinGuestNames, descriptorPathFor, guestSetMembers, GUESTS_DIR } from '../src/guests.ts';
 
 const CLASSES = ['baseline', 'LibOS', 'general-purpose OS'];
 
@@ -28,5 +28,6 @@ test('stress set: labels name every member and built-in with a class and a reaso
   assert.ok(plain.length >= 3, 'some descriptors have no markers');
   // Borrowed images resolve to guests the build knows (throws otherwise); built-ins come first.
   const order = buildOrder(['stress']);
+  assert.equal(descriptorPathFor('stress/unikernel-wait'), join(GUESTS_DIR, 'stress', 'unikernel-wait', 'guest.json'), 'a member by name');
   assert.ok(order.indexOf('unikernel') < order.indexOf('stress/unikernel-wait'));
 });

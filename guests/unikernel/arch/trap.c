@@ -38,7 +38,8 @@ static const char *const names[TRAP_VECTORS] = {
 
 void trap_init(void)
 {
-    /* Exceptions, then the PIC's 16 lines (only taken once timer.c enables IRQ0 for an idle wait). */
+    /* Exceptions, then 16 interrupt vectors (only taken once timer.c enables the APIC timer for an
+     * idle wait). */
     for (int i = 0; i < IDT_VECTORS; i++) {
         uint64_t a = i < TRAP_VECTORS ? trap_stubs[i] : irq_stubs[i - TRAP_VECTORS];
         idt[i] = (struct idt_gate){
