@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# The recorder's own needs, then each built-in guest's (guests/*/apt-packages.txt).
+# The recorder's own needs, then each guest's (guests/*/apt-packages.txt, and guests/<set>/*/ for sets such as stress/).
 # gcc + libc6-dev build bootlab-launch, the static launcher every VMM runs under (recorder/launcher).
 packages=(qemu-system-x86 qemu-utils util-linux git ca-certificates gcc libc6-dev)
-for list in guests/*/apt-packages.txt; do
+for list in guests/*/apt-packages.txt guests/*/*/apt-packages.txt; do
+  [ -f "$list" ] || continue
   while read -r pkg _; do
     [ -n "$pkg" ] && [ "${pkg#\#}" = "$pkg" ] && packages+=("$pkg")
   done < "$list"

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatDoctor, runDoctor } from './doctor.ts';
 import { buildGuests } from './guest-build.ts';
-import { builtinGuestNames } from './guests.ts';
+import { builtinGuestNames, guestSetMembers } from './guests.ts';
 import { parseCountList, parseIntervalList } from './plan.ts';
 import { createProgress } from './progress.ts';
 import { PROFILES, type ProfileName } from './qemu-args.ts';
@@ -60,7 +60,7 @@ export function registerRecorderCommands(program: Command): void {
   program
     .command('record')
     .description('boot guests under QEMU and write a bootlab.trace/1 JSONL trace')
-    .argument('<guest...>', 'built-in guest names (see `bootlab guests list`) or paths to guest.json descriptors')
+    .argument('<guest...>', 'guest names (built-ins and set members such as stress/unikernel-wait: see `bootlab guests list`) or paths to guest.json descriptors')
     .addOption(new Option('--mode <mode>', 'single: one instance at a time; multi: n instances at a fixed interval').choices(['single', 'multi']).default('single'))
     .option('-n, --count <list>', 'single: boots per guest; multi: batch sizes, e.g. 1,2,5,10,20 (one batch each)', '10')
     .option('--interval <list>', 'multi: launch intervals in ms, e.g. 3,5,7 (one batch per value and size)', '3')
@@ -129,13 +129,13 @@ export function registerRecorderCommands(program: Command): void {
   const guests = program.command('guests').description('built-in guests');
   guests
     .command('list')
-    .description('list the built-in guests')
+    .description('list the built-in guests, then the members of guest sets (stress/…)')
     .action(() => {
-      process.stdout.write(`${builtinGuestNames().join('\n')}\n`);
+      process.stdout.write(`${[...builtinGuestNames(), ...guestSetMembers()].join('\n')}\n`);
     });
   guests
     .command('build')
-    .description('build built-in guests (all when none named); unchanged guests are skipped')
+    .description('build guests: the built-ins (all when none named), a set such as "stress", or set/name; unchanged guests are skipped')
     .argument('[name...]', 'guests to build')
     .option('--force', 'rebuild even if up to date', false)
     .action(async (names: string[], opts: { force: boolean }) => {

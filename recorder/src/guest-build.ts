@@ -2,10 +2,10 @@
 // change. Builds are not timed, so execa (clear errors, streamed output) is the right tool here.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import { loadDescriptorFile } from './descriptor.ts';
-import { builtinGuestNames, GUESTS_DIR } from './guests.ts';
+import { builtinGuestNames, guestSetMembers, GUESTS_DIR } from './guests.ts';
 
 export const STAMP = '.inputs.sha256';
 
@@ -33,18 +33,23 @@ function listInputs(dir: string, root = dir): string[] {
 /**
  * sha256 over every input file's relative path and content: the build's identity. Inputs are the guest's
  * folder (minus build/ and descriptors) and the shared build helpers beside it (guests/lib, sourced by
- * build.sh scripts): editing a helper rebuilds every guest, which is cheap next to a stale image.
+ * build.sh scripts): editing a helper rebuilds every guest, which is cheap next to a stale image. A guest
+ * of a set (guests/stress/x) also has the lib/ folders of every level up to `guestsDir`.
  */
-export function inputsHash(guestDir: string): string {
+export function inputsHash(guestDir: string, guestsDir = dirname(guestDir)): string {
   const hash = createHash('sha256');
   for (const path of listInputs(guestDir)) {
     hash.update(relative(guestDir, path)).update('\0').update(readFileSync(path)).update('\0');
   }
-  const lib = join(guestDir, '..', 'lib');
-  if (existsSync(lib)) {
-    for (const path of listInputs(lib)) {
-      hash.update(`../lib/${relative(lib, path)}`).update('\0').update(readFileSync(path)).update('\0');
+  let up = '../';
+  for (let level = dirname(resolve(guestDir)); ; level = dirname(level), up += '../') {
+    const lib = join(level, 'lib');
+    if (existsSync(lib)) {
+      for (const path of listInputs(lib)) {
+        hash.update(`${up}lib/${relative(lib, path)}`).update('\0').update(readFileSync(path)).update('\0');
+      }
     }
+    if (level === resolve(guestsDir) || level === dirname(level)) break;
   }
   return hash.digest('hex');
 }
@@ -59,10 +64,29 @@ function expectedImages(guestDir: string): string[] {
   return images;
 }
 
-export function isUpToDate(guestDir: string): boolean {
+/**
+ * The other guests whose build outputs this guest's descriptors boot (a stress variant that boots
+ * ../../unikernel/build/unikernel.elf with another command line needs `unikernel` built first).
+ */
+export function guestDependencies(guestDir: string, guestsDir = GUESTS_DIR): string[] {
+  const own = relative(guestsDir, guestDir).split(sep).join('/');
+  const deps = new Set<string>();
+  for (const image of expectedImages(guestDir)) {
+    const rel = relative(guestsDir, image).split(sep).join('/');
+    const at = rel.indexOf('/build/');
+    if (rel.startsWith('..') || at < 0) continue;
+    const owner = rel.slice(0, at);
+    if (owner !== own) deps.add(owner);
+  }
+  return [...deps].sort();
+}
+
+export function isUpToDate(guestDir: string, guestsDir = dirname(guestDir)): boolean {
+  // A descriptor-only guest (no build.sh) is up to date when the images it borrows exist.
+  if (!existsSync(join(guestDir, 'build.sh'))) return expectedImages(guestDir).every((p) => existsSync(p));
   const stamp = join(guestDir, 'build', STAMP);
   if (!existsSync(stamp)) return false;
-  if (readFileSync(stamp, 'utf8').trim() !== inputsHash(guestDir)) return false;
+  if (readFileSync(stamp, 'utf8').trim() !== inputsHash(guestDir, guestsDir)) return false;
   return expectedImages(guestDir).every((p) => existsSync(p));
 }
 
@@ -79,27 +103,62 @@ export interface BuildOptions {
   guestsDir?: string;
 }
 
-export async function buildGuests(names: readonly string[], options: BuildOptions = {}): Promise<BuildReport[]> {
-  const guestsDir = options.guestsDir ?? GUESTS_DIR;
-  const known = builtinGuestNames(guestsDir);
-  const selected = names.length ? [...names] : known;
-  for (const name of selected) {
-    if (!known.includes(name)) {
-      throw new GuestBuildError(`unknown built-in guest '${name}' (known: ${known.join(', ')})`);
+/**
+ * The build order for the names asked: a set name ("stress") stands for its members, and every guest
+ * comes after the guests whose images it borrows. No names: the built-in guests.
+ */
+export function buildOrder(names: readonly string[], guestsDir = GUESTS_DIR): string[] {
+  const builtins = builtinGuestNames(guestsDir);
+  const members = guestSetMembers(guestsDir);
+  const known = [...builtins, ...members];
+  const sets = [...new Set(members.map((m) => m.split('/')[0] ?? m))];
+  const expanded: string[] = [];
+  for (const name of names.length ? names : builtins) {
+    const clean = name.replace(/\/+$/, '');
+    if (sets.includes(clean)) expanded.push(...members.filter((m) => m.startsWith(`${clean}/`)));
+    else if (known.includes(clean)) expanded.push(clean);
+    else {
+      throw new GuestBuildError(
+        `unknown guest '${name}' (built-in: ${builtins.join(', ')}${sets.length ? `; sets: ${sets.join(', ')}` : ''})`,
+      );
     }
   }
+  const order: string[] = [];
+  const visit = (name: string, path: readonly string[]): void => {
+    if (order.includes(name)) return;
+    if (path.includes(name)) throw new GuestBuildError(`guests ${[...path, name].join(' -> ')} borrow each other's images`);
+    for (const dep of guestDependencies(join(guestsDir, name), guestsDir)) {
+      if (!known.includes(dep)) throw new GuestBuildError(`guests/${name} boots an image of '${dep}', which is not a guest`);
+      visit(dep, [...path, name]);
+    }
+    order.push(name);
+  };
+  for (const name of expanded) visit(name, []);
+  return order;
+}
+
+export async function buildGuests(names: readonly string[], options: BuildOptions = {}): Promise<BuildReport[]> {
+  const guestsDir = options.guestsDir ?? GUESTS_DIR;
+  const selected = buildOrder(names, guestsDir);
   const log = options.log ?? (() => {});
   const reports: BuildReport[] = [];
   for (const name of selected) {
     const dir = join(guestsDir, name);
     const started = Date.now();
-    if (!options.force && isUpToDate(dir)) {
+    if (!existsSync(join(dir, 'build.sh'))) {
+      const missing = expectedImages(dir).filter((p) => !existsSync(p));
+      if (missing.length) throw new GuestBuildError(`guests/${name} has no build.sh and its images are missing: ${missing.join(', ')}`);
+      log(`[guests] ${name}: nothing to build (descriptor only)`);
+      reports.push({ name, action: 'skipped', seconds: 0 });
+      continue;
+    }
+    if (!options.force && isUpToDate(dir, guestsDir)) {
       log(`[guests] ${name}: up to date`);
       reports.push({ name, action: 'skipped', seconds: 0 });
       continue;
     }
     log(`[guests] ${name}: building`);
-    const hash = inputsHash(dir);
+    const hash = inputsHash(dir, guestsDir);
     const out = join(dir, 'build');
     const child = execa('bash', ['build.sh'], {
       cwd: dir,

@@ -1,7 +1,7 @@
 // Resolving "minkernel" or "./my-unikraft/guest.json" to a checked guest with hashed images.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GuestInfo, ImageInfo } from '@bootlab/trace';
 import { DescriptorError, loadDescriptorFile, type ResolvedGuest } from './descriptor.ts';
@@ -19,9 +19,34 @@ export function builtinGuestNames(guestsDir = GUESTS_DIR): string[] {
     .sort();
 }
 
-/** A built-in name, or a path to a descriptor file (anything ending in .json or containing a slash). */
+/**
+ * Members of guest sets: folders of guests/ without a guest.json of their own whose subfolders hold one
+ * (guests/stress/<name>/guest.json, the classifier's stress set), named "<set>/<name>". Not built-ins:
+ * `bootlab guests build <set>` or `<set>/<name>` builds them, and they are recorded by path.
+ */
+export function guestSetMembers(guestsDir = GUESTS_DIR): string[] {
+  if (!existsSync(guestsDir)) return [];
+  const out: string[] = [];
+  for (const set of readdirSync(guestsDir, { withFileTypes: true })) {
+    if (!set.isDirectory() || set.name.startsWith('.') || existsSync(join(guestsDir, set.name, 'guest.json'))) continue;
+    for (const member of readdirSync(join(guestsDir, set.name), { withFileTypes: true })) {
+      if (member.isDirectory() && existsSync(join(guestsDir, set.name, member.name, 'guest.json'))) {
+        out.push(`${set.name}/${member.name}`);
+      }
+    }
+  }
+  return out.sort();
+}
+
+/** A built-in name, a set member ("stress/x"), or a path to a descriptor file (anything ending in .json or containing a slash). */
 export function descriptorPathFor(spec: string, guestsDir = GUESTS_DIR): string {
-  if (spec.endsWith('.json') || spec.includes('/')) return isAbsolute(spec) ? spec : resolve(spec);
+  if (spec.endsWith('.json') || spec.includes('/')) {
+    const path = isAbsolute(spec) ? spec : resolve(spec);
+    // "stress/unikernel-wait": a guest set's member, unless that path exists from here.
+    const member = join(guestsDir, spec, 'guest.json');
+    if (!spec.endsWith('.json') && !isAbsolute(spec) && !existsSync(path) && existsSync(member)) return member;
+    return path;
+  }
   const path = join(guestsDir, spec, 'guest.json');
   if (!existsSync(path)) {
     const known = builtinGuestNames(guestsDir);
@@ -39,7 +64,8 @@ export function resolveGuest(spec: string, guestsDir = GUESTS_DIR): ResolvedGues
   const builtin = guest.descriptorPath?.startsWith(resolve(guestsDir));
   for (const [field, path] of imagePaths(guest)) {
     if (!existsSync(path)) {
-      const hint = builtin ? ` — run: npx bootlab guests build ${guest.descriptor.name}` : '';
+      const name = guest.descriptorPath ? relative(guestsDir, dirname(guest.descriptorPath)).split(sep).join('/') : '';
+      const hint = builtin ? ` — run: npx bootlab guests build ${name}` : '';
       throw new DescriptorError(`${origin}: ${field}: ${path} does not exist${hint}`);
     }
   }

@@ -3,9 +3,12 @@
  * from virtio-net's config space and bytes that came back through virtio-rng's virtqueue. */
 #include "../kernel/uk.h"
 #include "arp.h"
+#include "startup.h"
 
 int main(void)
 {
+    app_startup();
+
     uint8_t mac[UK_MAC_LEN];
     uint8_t rnd[8];
     uk_net_mac(mac);

@@ -2,8 +2,10 @@
 
 #include "../kernel/panic.h"
 #include "io.h"
+#include "timer.h"
 
 #define TRAP_VECTORS 32
+#define IDT_VECTORS  (IRQ_VECTOR_BASE + IRQ_VECTORS)
 #define KERNEL_CS    0x08
 #define GATE_INTR    0x8E /* present, DPL 0, 64-bit interrupt gate */
 
@@ -23,7 +25,8 @@ struct idt_ptr {
 } __attribute__((packed));
 
 extern const uint64_t trap_stubs[TRAP_VECTORS];
-static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
+extern const uint64_t irq_stubs[IRQ_VECTORS];
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 static const char *const names[TRAP_VECTORS] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
@@ -35,8 +38,10 @@ static const char *const names[TRAP_VECTORS] = {
 
 void trap_init(void)
 {
-    for (int i = 0; i < TRAP_VECTORS; i++) {
-        uint64_t a = trap_stubs[i];
+    /* Exceptions, then 16 interrupt vectors (only taken once timer.c enables the APIC timer for an
+     * idle wait). */
+    for (int i = 0; i < IDT_VECTORS; i++) {
+        uint64_t a = i < TRAP_VECTORS ? trap_stubs[i] : irq_stubs[i - TRAP_VECTORS];
         idt[i] = (struct idt_gate){
             .offset_lo = (uint16_t)a,
             .selector = KERNEL_CS,

@@ -73,7 +73,29 @@ trap_common:
     hlt
     jmp 1b
 
+/* The APIC timer only wakes the CPU from hlt: acknowledge it (write the APIC's EOI register at
+ * 0xfee000b0; movl zero-extends, so the address is not sign-extended) and return. */
+irq_timer:
+    pushq %rax
+    movl $0xfee000b0, %eax
+    movl $0, (%rax)
+    popq %rax
+    iretq
+
+/* The legacy PIC is masked; what can still arrive is a spurious interrupt (PIC IRQ7/15 or the
+ * APIC's spurious vector), which must not be acknowledged. */
+irq_ignore:
+    iretq
+
     .section .rodata
+    .align 8
+    .globl irq_stubs
+irq_stubs:
+    .quad irq_timer
+    .rept 15
+    .quad irq_ignore
+    .endr
+
     .align 8
     .globl trap_stubs
 trap_stubs:

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 
 #include "../arch/io.h"
+#include "../arch/timer.h"
+#include "cmdline.h"
 #include "console.h"
 #include "panic.h"
 
@@ -175,8 +177,9 @@ static uint64_t epoch_seconds(const struct rtc_time *t)
  *    elapsed count between two reads is then a plain 16-bit modular subtraction. */
 #define PIT_RELOAD     65536u
 
-/* The calibration window: 100 ms of PIT time, as Unikraft and Solo5 use. */
-#define CALIBRATE_PIT_TICKS (PIT_HZ / 10)
+/* The calibration window: 100 ms of PIT time, as Unikraft and Solo5 use (`calibrate=MS` on the
+ * command line changes it, 1-1000 ms: a LibOS that trusts a shorter window boots sooner). */
+#define CALIBRATE_MS_DEFAULT 100u
 /* Polls before measuring: enough to learn how long a poll takes when nothing interferes. */
 #define WARMUP_POLLS   16
 /* A sample whose two TSC reads lie further apart than this many times the tightest seen was
@@ -224,7 +227,7 @@ static uint64_t sample_tsc(const struct pit_sample *s)
  * stretch before it is kept up to its last tight sample, and measuring resumes at the next one.
  * Shorter pauses are simply measured through, so the window costs 100 ms of PIT time, plus any
  * pause that long. */
-static uint64_t calibrate_tsc(void)
+static uint64_t calibrate_tsc(uint64_t window_pit_ticks)
 {
     outb(PIT_COMMAND, PIT_CMD_CH0_LOHI_MODE2);
     outb(PIT_CHANNEL0, PIT_RELOAD & 0xFF);
@@ -268,7 +271,7 @@ static uint64_t calibrate_tsc(void)
                 if (fit) {
                     end = cur;
                     end_elapsed = elapsed;
-                    if (done_pit + elapsed >= CALIBRATE_PIT_TICKS)
+                    if (done_pit + elapsed >= window_pit_ticks)
                         break;
                 }
             }
@@ -308,7 +311,10 @@ void clock_init(void)
     rtc_tsc = rdtsc();
     boot_epoch_s = epoch_seconds(&boot_rtc);
 
-    tsc_hz = calibrate_tsc();
+    uint64_t window_ms = CALIBRATE_MS_DEFAULT;
+    if (cmdline_uint("calibrate", &window_ms) && (window_ms < 1 || window_ms > 1000))
+        panic("clock: calibrate=%lu is outside 1-1000 ms", window_ms);
+    tsc_hz = calibrate_tsc(window_ms * PIT_HZ / 1000);
 
     kprintf("unikernel: clock tsc=%lu.%03lu MHz rtc=%04u-%02u-%02u %02u:%02u:%02u\n",
             tsc_hz / 1000000, tsc_hz / 1000 % 1000, boot_rtc.year, boot_rtc.month, boot_rtc.day,
@@ -323,6 +329,17 @@ uint64_t clock_tsc_hz(void)
 uint64_t clock_monotonic_ns(void)
 {
     return tsc_hz ? tsc_to_ns(rdtsc() - entry_tsc) : 0;
+}
+
+void clock_sleep_ms(uint64_t ms)
+{
+    if (!tsc_hz)
+        panic("clock: sleep before the clock is calibrated");
+    uint64_t until = clock_monotonic_ns() + ms * 1000000ull;
+    timer_start(100, tsc_hz);
+    while (clock_monotonic_ns() < until)
+        timer_idle();
+    timer_stop();
 }
 
 uint64_t clock_uptime_ms(void)

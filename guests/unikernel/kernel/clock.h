@@ -26,6 +26,10 @@ uint64_t clock_tsc_hz(void);
 uint64_t clock_monotonic_ns(void);
 uint64_t clock_uptime_ms(void);
 
+/* Waits `ms` milliseconds with the CPU halted between ticks of a 100 Hz APIC timer interrupt (no busy
+ * loop), as a LibOS idles while it waits for DHCP or a timer. Only after clock_init. */
+void clock_sleep_ms(uint64_t ms);
+
 /* The RTC's reading at boot (UTC under QEMU's default -rtc base=utc), and the same as seconds since
  * 1970-01-01 (whole seconds: the RTC has no finer resolution). */
 const struct rtc_time *clock_boot_rtc(void);

@@ -1,6 +1,7 @@
 #include "cmdline.h"
 
 #include "../lib/string.h"
+#include "panic.h"
 
 static char cmdline[512];
 
@@ -67,4 +68,22 @@ const char *cmdline_value(const char *key, char *buf, unsigned size)
 {
     struct lookup l = { key, buf, size };
     return size && each_token(token_value, &l) ? buf : NULL;
+}
+
+bool cmdline_uint(const char *key, uint64_t *out)
+{
+    char buf[16];
+    if (!cmdline_value(key, buf, sizeof(buf)))
+        return false;
+    uint64_t v = 0;
+    size_t n = strlen(buf);
+    if (n == 0 || n > 12)
+        panic("cmdline: %s=%s is not a number below 10^12", key, buf);
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] < '0' || buf[i] > '9')
+            panic("cmdline: %s=%s is not a decimal number", key, buf);
+        v = v * 10 + (uint64_t)(buf[i] - '0');
+    }
+    *out = v;
+    return true;
 }

@@ -3,6 +3,7 @@
 #define UK_CMDLINE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 void cmdline_init(const char *src);
 const char *cmdline_get(void);
@@ -11,5 +12,8 @@ const char *cmdline_get(void);
 bool cmdline_has(const char *word);
 /* The value of the first "key=value" token, or NULL. */
 const char *cmdline_value(const char *key, char *buf, unsigned size);
+/* The decimal value of "key=N" in *out; false when absent. A value that is not a decimal number
+ * below 10^12 is an error (the kernel stops with a line naming the option). */
+bool cmdline_uint(const char *key, uint64_t *out);
 
 #endif

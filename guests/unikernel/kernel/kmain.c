@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "console.h"
+#include "debuglog.h"
 #include "devices.h"
 #include "memory.h"
 #include "panic.h"
@@ -32,6 +33,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
     memory_init(mbi);
     kprintf("unikernel: %lu KiB of RAM usable in %u region(s), cmdline \"%s\"\n",
             memory_total_bytes() / 1024, memory_region_count(), cmdline_get());
+    debuglog_page_tables(); /* only with log=N */
     kprintf("unikernel: platform up\n");
 
     clock_init(); /* prints "unikernel: clock ..." */

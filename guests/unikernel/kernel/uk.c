@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "console.h"
+#include "memory.h"
 #include "panic.h"
 
 int uk_printf(const char *fmt, ...)
@@ -45,6 +46,11 @@ const char *uk_arg_value(const char *key, char *buf, unsigned size)
     return cmdline_value(key, buf, size);
 }
 
+bool uk_arg_uint(const char *key, uint64_t *out)
+{
+    return cmdline_uint(key, out);
+}
+
 void uk_random(void *buf, size_t len)
 {
     virtio_rng_read(buf, len);
@@ -78,4 +84,14 @@ uint64_t uk_uptime_ms(void)
 uint64_t uk_wall_time_ns(void)
 {
     return clock_wall_ns();
+}
+
+void uk_sleep_ms(uint64_t ms)
+{
+    clock_sleep_ms(ms);
+}
+
+void *uk_alloc(size_t size)
+{
+    return mem_alloc(size, PAGE_SIZE);
 }

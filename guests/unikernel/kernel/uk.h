@@ -21,6 +21,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void uk_fail(const char *fmt, ..
 /* Command-line flags ("word") and options ("key=value"). */
 bool uk_arg(const char *word);
 const char *uk_arg_value(const char *key, char *buf, unsigned size);
+/* "key=N" as a number; false when absent (a malformed number stops the kernel with an error). */
+bool uk_arg_uint(const char *key, uint64_t *out);
 
 /* Fills `buf` from the virtio-rng device. */
 void uk_random(void *buf, size_t len);
@@ -33,6 +35,11 @@ size_t uk_net_poll(void *buf, size_t cap);
 /* Time since kernel entry, counted by the TSC at the rate measured against the PIT at boot. */
 uint64_t uk_monotonic_ns(void);
 uint64_t uk_uptime_ms(void);
+/* Waits with the CPU halted (a timer interrupt wakes it), not spinning. */
+void uk_sleep_ms(uint64_t ms);
+/* Zeroed heap memory that is never freed (the kernel's bump allocator): every page is written. */
+void *uk_alloc(size_t size);
+
 /* Nanoseconds since 1970-01-01 UTC: the RTC's reading at boot (whole seconds) plus the TSC since. */
 uint64_t uk_wall_time_ns(void);
 
