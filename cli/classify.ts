@@ -21,6 +21,14 @@ import {
 } from '@bootlab/recorder';
 import { whyNotReusable, type ReferenceConditions } from './reference-traces.ts';
 
+/** A bad argument found inside the action (commander only reports its own parse errors): one line, exit 2. */
+class ClassifyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
 /** The built-in references, in recording order (cheapest first). */
 export const DEFAULT_REFERENCES = ['minkernel', 'unikernel', 'linux', 'debian'] as const;
 
@@ -59,7 +67,7 @@ const positiveInt = (name: string) => (text: string) => {
 
 function sizesOf(text: string): number[] {
   const sizes = text.split(',').map((s) => Number(s.trim()));
-  if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new InvalidArgumentError('--sizes needs at least two batch sizes, e.g. 1,2,5');
+  if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new ClassifyError('--sizes needs at least two batch sizes, e.g. 1,2,5');
   return sizes;
 }
 
@@ -86,6 +94,8 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
   const log = (line: string) => process.stderr.write(`[classify] ${line}\n`);
   const dir = resolve(opts.output);
   const sizes = sizesOf(opts.sizes);
+  const unknown = (opts.references.split(',').map((x) => x.trim()).filter(Boolean)).filter((n) => !(DEFAULT_REFERENCES as readonly string[]).includes(n));
+  if (unknown.length) throw new ClassifyError(`--references: ${unknown.join(', ')} is not a built-in reference (${DEFAULT_REFERENCES.join(', ')}); name your own with --reference NAME=CLASS`);
   const referenceNames = opts.references.split(',').map((s) => s.trim()).filter(Boolean);
   // Everything that can fail fails before the first VM: descriptors, images, QEMU, the analysis options.
   const { parseReferenceSpec } = await import('@bootlab/analysis/core');
@@ -93,7 +103,7 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
   const guests = specs.map((s) => resolveGuest(s));
   const userNames = guests.map((g) => g.descriptor.name);
   const clash = userNames.find((n) => referenceNames.includes(n));
-  if (clash) throw new InvalidArgumentError(`guest '${clash}' is also a reference; leave it out of --references or rename the guest`);
+  if (clash) throw new ClassifyError(`guest '${clash}' is also a reference; leave it out of --references or rename the guest`);
   const qemu = probeQemu(opts.qemu);
   const verdict = decideAccel(opts.accel);
   await buildGuests(referenceNames, { log: (l) => log(l) });
@@ -106,8 +116,7 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
     variants.set(v.key, entry);
   }
   const bootlabVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  const common: Omit<RecordOptions, 'guests' | 'mode' | 'n' | 'intervalsMs' | 'output' | 'keepAlive'> = {
-    repeat: 1,
+  const common: Omit<RecordOptions, 'guests' | 'mode' | 'n' | 'repeat' | 'intervalsMs' | 'output' | 'keepAlive'> = {
     timeoutS: opts.timeout,
     sampleMs: 100,
     accel: opts.accel,
@@ -119,10 +128,16 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
     handleSignals: true,
     argv: process.argv,
   };
+  // Single boots as n=1 × repeat: the guests of a run take turns boot by boot, so a change of host load during
+  // the run weighs on every guest alike instead of on whichever was recorded last.
   const runs = [
-    { mode: 'single' as const, n: [opts.count], intervalsMs: [] as number[], label: 'single' },
-    { mode: 'multi' as const, n: sizes, intervalsMs: [opts.interval], label: 'sweep' },
+    { mode: 'single' as const, n: [1], repeat: opts.count, intervalsMs: [] as number[], label: 'single' },
+    { mode: 'multi' as const, n: sizes, repeat: 1, intervalsMs: [opts.interval], label: 'sweep' },
   ];
+  // The baseline is cheap (a few seconds) and is recorded again beside the user's guests in every run: the
+  // classifier measures a guest against the baseline of its own run, under the same host load (reused
+  // reference traces may be from another hour).
+  const baselines = referenceNames.filter((n) => n === 'minkernel');
   const traces: string[] = [];
   log(`${verdict.accel.toUpperCase()} (${verdict.reason}); references ${referenceNames.join(', ')}; ${opts.count} single boots and batches of ${sizes.join(', ')} at ${opts.interval} ms`);
   for (const { variant, guests: members } of variants.values()) {
@@ -135,21 +150,21 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
         qemuVersion: qemu.version,
         bootlabVersion,
         guests: referenceNames,
-        plan: { mode: run.mode, n: run.n, intervals_ms: run.intervalsMs, profile: 'paper', timeout_s: opts.timeout, machine_override: variant.machine, firmware_override: variant.firmware },
+        plan: { mode: run.mode, n: run.n, repeat: run.repeat, intervals_ms: run.intervalsMs, profile: 'paper', timeout_s: opts.timeout, machine_override: variant.machine, firmware_override: variant.firmware },
       };
       const why = whyNotReusable(refTrace, want);
       if (why === null) {
         log(`references on ${variant.key}, ${run.label}: reusing ${refTrace}`);
       } else {
         log(`references on ${variant.key}, ${run.label}: recording (${why})`);
-        const result = await record({ ...common, ...overrides, guests: referenceNames, mode: run.mode, n: run.n, intervalsMs: run.intervalsMs, keepAlive: false, output: refTrace });
+        const result = await record({ ...common, ...overrides, guests: referenceNames, mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: refTrace });
         log(summarizeRecord(result));
         if (result.status === 'interrupted') return void (process.exitCode = 130);
       }
       traces.push(refTrace);
       const guestTrace = join(dir, 'traces', `guests-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
-      log(`${members.length === 1 ? userNames[guests.findIndex((g) => (g.descriptorPath ?? g.descriptor.name) === members[0])] : `${members.length} guests`} on ${variant.key}, ${run.label}: recording`);
-      const result = await record({ ...common, ...overrides, guests: members, mode: run.mode, n: run.n, intervalsMs: run.intervalsMs, keepAlive: false, output: guestTrace });
+      log(`${members.length === 1 ? userNames[guests.findIndex((g) => (g.descriptorPath ?? g.descriptor.name) === members[0])] : `${members.length} guests`} (and ${baselines.join(', ') || 'no baseline'} beside them) on ${variant.key}, ${run.label}: recording`);
+      const result = await record({ ...common, ...overrides, guests: [...baselines, ...members], mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: guestTrace });
       log(summarizeRecord(result));
       if (result.status === 'interrupted') return void (process.exitCode = 130);
       traces.push(guestTrace);

@@ -10,7 +10,7 @@ export interface ReferenceConditions {
   qemuVersion: string;
   bootlabVersion: string;
   guests: readonly string[];
-  plan: Pick<Plan, 'mode' | 'n' | 'intervals_ms' | 'profile' | 'timeout_s' | 'machine_override' | 'firmware_override'>;
+  plan: Pick<Plan, 'mode' | 'n' | 'repeat' | 'intervals_ms' | 'profile' | 'timeout_s' | 'machine_override' | 'firmware_override'>;
 }
 
 /** null when the trace can be reused, otherwise why not (for the progress line). */
@@ -40,7 +40,7 @@ export function whyNotReusable(path: string, want: ReferenceConditions): string 
     [header.bootlab.version === want.bootlabVersion, `recorded by bootlab ${header.bootlab.version}`],
     [same([...p.guests].sort(), [...want.guests].sort()), `holds ${p.guests.join(', ')}`],
     [
-      p.mode === want.plan.mode && same(p.n, want.plan.n) && same(p.intervals_ms, want.plan.intervals_ms) && p.profile === want.plan.profile && p.timeout_s === want.plan.timeout_s,
+      p.mode === want.plan.mode && same(p.n, want.plan.n) && p.repeat === want.plan.repeat && same(p.intervals_ms, want.plan.intervals_ms) && p.profile === want.plan.profile && p.timeout_s === want.plan.timeout_s,
       'another plan',
     ],
     [p.machine_override === want.plan.machine_override && p.firmware_override === want.plan.firmware_override, 'another VMM variant'],

@@ -37,6 +37,8 @@ export { AXES, coordinates, excessOver, measuresOf, type Axis, type Coordinates,
 export { AXIS_WEIGHTS, place, UNLIKE_DISTANCE, type ClassDistance, type Placement, type ReferencePoint } from './classify/anchored.ts';
 export { explore, type Exploratory } from './classify/exploratory.ts';
 export { AXIS_LABELS, decidedByText, nearestText } from './classify/describe.ts';
+export { validate, confusion, tally, verdictOf, type Labels, type Validation, type ValidationRow, type Tally, type Verdict } from './validation/validate.ts';
+export { kvmLike, type KvmLikeOptions } from './validation/kvm-like.ts';
 
 // Charts (specs as data) and rendering.
 export { VEGA_LITE_SCHEMA, type ChartSpec, type NamedChart } from './charts/common.ts';

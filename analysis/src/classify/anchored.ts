@@ -50,7 +50,7 @@ export interface Placement {
 }
 
 /** Per-axis squared differences to a reference, weighted; idle is one-sided and only against a general-purpose OS. */
-function terms(x: Coordinates, ref: ReferencePoint | null): Map<Axis, { w: number; d2: number }> {
+function terms(x: Coordinates, ref: ReferencePoint | null, weights: Readonly<Record<Axis, number>>): Map<Axis, { w: number; d2: number }> {
   const out = new Map<Axis, { w: number; d2: number }>();
   for (const axis of AXES) {
     const v = x[axis];
@@ -58,13 +58,13 @@ function terms(x: Coordinates, ref: ReferencePoint | null): Map<Axis, { w: numbe
     if (axis === 'idle') {
       if (ref?.class !== 'general-purpose OS') continue;
       const r = ref.coords.idle ?? 0;
-      out.set(axis, { w: AXIS_WEIGHTS.idle, d2: Math.max(0, v - r) ** 2 });
+      out.set(axis, { w: weights.idle, d2: Math.max(0, v - r) ** 2 });
       continue;
     }
     // The baseline is the origin on every axis but init, which it has no marker for.
     const r = ref === null ? (axis === 'init' ? undefined : 0) : ref.coords[axis];
     if (r === undefined) continue;
-    out.set(axis, { w: AXIS_WEIGHTS[axis], d2: (v - r) ** 2 });
+    out.set(axis, { w: weights[axis], d2: (v - r) ** 2 });
   }
   return out;
 }
@@ -88,9 +88,9 @@ export function doesNothingMore(e: Excess): boolean {
   return true;
 }
 
-function contributions(x: Coordinates, chosen: ReferencePoint | null, other: ReferencePoint | null): AxisContribution[] {
-  const a = terms(x, chosen);
-  const b = terms(x, other);
+function contributions(x: Coordinates, chosen: ReferencePoint | null, other: ReferencePoint | null, weights: Readonly<Record<Axis, number>>): AxisContribution[] {
+  const a = terms(x, chosen, weights);
+  const b = terms(x, other, weights);
   const axes = AXES.filter((axis) => a.has(axis) || b.has(axis));
   return axes
     .map((axis) => ({ axis, weight: (b.get(axis)?.w ?? 0) * (b.get(axis)?.d2 ?? 0) - (a.get(axis)?.w ?? 0) * (a.get(axis)?.d2 ?? 0) }))
@@ -99,13 +99,19 @@ function contributions(x: Coordinates, chosen: ReferencePoint | null, other: Ref
 }
 
 /** Place one guest, given its excess over the baseline, its coordinates and the references at its place. */
-export function place(excess: Excess, x: Coordinates, references: readonly ReferencePoint[], baselineName = 'baseline'): Placement {
+export function place(
+  excess: Excess,
+  x: Coordinates,
+  references: readonly ReferencePoint[],
+  baselineName = 'baseline',
+  weights: Readonly<Record<Axis, number>> = AXIS_WEIGHTS,
+): Placement {
   const nothingMore = doesNothingMore(excess);
-  const toBaseline = rms(terms(x, null));
+  const toBaseline = rms(terms(x, null, weights));
   const candidates: { ref: ReferencePoint | null; cls: PaperClass; guest: string; d: number }[] = [
     // With no coordinates (no general-purpose anchor), the own-time test alone says how far the baseline is.
     { ref: null, cls: 'baseline', guest: baselineName, d: Number.isFinite(toBaseline) ? toBaseline : nothingMore ? 0 : Number.POSITIVE_INFINITY },
-    ...references.filter((r) => r.class !== 'baseline').map((ref) => ({ ref, cls: ref.class, guest: ref.guest, d: rms(terms(x, ref)) })),
+    ...references.filter((r) => r.class !== 'baseline').map((ref) => ({ ref, cls: ref.class, guest: ref.guest, d: rms(terms(x, ref, weights)) })),
   ];
   const perClass = new Map<PaperClass, (typeof candidates)[number]>();
   for (const c of candidates) {
@@ -124,7 +130,7 @@ export function place(excess: Excess, x: Coordinates, references: readonly Refer
       nearest: { class: 'baseline', reference: baseline.guest, distance: baseline.d },
       distances,
       confidence: margin(baseline.d, runnerUp?.d),
-      decidedBy: contributions(x, null, runnerUp?.ref ?? null),
+      decidedBy: contributions(x, null, runnerUp?.ref ?? null, weights),
       reason: `own time ${fmt(excess.ownTimeMs)} ms is within the baseline's tolerance (${fmt(excess.ownTimeToleranceMs)} ms), with no CPU, memory or console beyond it`,
     };
   }
@@ -142,7 +148,7 @@ export function place(excess: Excess, x: Coordinates, references: readonly Refer
   // The runner-up may be the baseline: a guest that does little more than it.
   const runnerUp = [...others.slice(1), baseline].sort((p, q) => p.d - q.d)[0];
   const nearestDistance: ClassDistance = { class: nearest.cls, reference: nearest.guest, distance: nearest.d };
-  const decidedBy = contributions(x, nearest.ref, runnerUp?.ref ?? null);
+  const decidedBy = contributions(x, nearest.ref, runnerUp?.ref ?? null, weights);
   if (nearest.d > UNLIKE_DISTANCE) {
     return {
       class: UNLIKE,

@@ -8,8 +8,8 @@ import type { Features, GuestFeatures } from '../features/compute.ts';
 import { bootsAt, choosePlace, inputAt, placeLabel, type GuestInput, type Place } from '../features/guest-inputs.ts';
 import type { Boot } from '../types.ts';
 import { cmp, type Warning } from '../warnings.ts';
-import { place, type AxisContribution, type ClassDistance, type Placement, type ReferencePoint } from './anchored.ts';
-import { coordinates, excessOver, measuresOf, type Coordinates, type Excess, type Measures } from './evidence.ts';
+import { AXIS_WEIGHTS, place, type AxisContribution, type ClassDistance, type Placement, type ReferencePoint } from './anchored.ts';
+import { coordinates, excessOver, measuresOf, type Axis, type Coordinates, type Excess, type Measures } from './evidence.ts';
 import { explore, type Exploratory, type KOption } from './exploratory.ts';
 import { PAPER_CLASSES } from './names.ts';
 import { BUILTIN_REFERENCES, classRank, UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
@@ -26,6 +26,10 @@ export interface ClassifyOptions {
   references?: Readonly<Record<string, PaperClass>>;
   /** Below this confidence a class is listed under caveats. */
   lowConfidence?: number;
+  /** Use the built-in references (default); off for leave-one-out validation, where `references` says all. */
+  builtinReferences?: boolean;
+  /** Axis weights other than AXIS_WEIGHTS (validation: what each axis contributes). */
+  weights?: Readonly<Record<Axis, number>>;
 }
 
 /** Confidence d₂/(d₁+d₂) below which a class is called uncertain: the runner-up is less than 1.5× as far. */
@@ -74,18 +78,33 @@ interface RefAt {
   place: Place;
   measures: Measures;
   exact: boolean;
+  /** Runs the measures come from: the baseline a reference is measured against comes from the same runs. */
+  runs: Set<string>;
 }
 
-/** A reference's measures at `where`: at exactly that place, else at its own best place on the same host and accelerator. */
-function referenceAt(guest: string, cls: PaperClass, boots: readonly Boot[], where: Place): RefAt | null {
+const runsOf = (boots: readonly Boot[]) => new Set(boots.map((b) => b.run_id));
+
+/**
+ * A reference's measures at `where`: from the runs in `preferRuns` when it was recorded there (same run = same
+ * host load), else from every run at exactly that place, else from its own best place on the same host and
+ * accelerator; null when it has no successful single-instance boot on that host and accelerator.
+ */
+function referenceAt(guest: string, cls: PaperClass, boots: readonly Boot[], where: Place, preferRuns?: ReadonlySet<string>): RefAt | null {
   const usable = (input: GuestInput) => input.single.length > 0;
-  const exact = inputAt(guest, where, bootsAt(boots, where));
-  if (usable(exact)) return { guest, class: cls, place: where, measures: measuresOf(exact), exact: true };
+  const here = bootsAt(boots, where);
+  if (preferRuns) {
+    const sameRuns = here.filter((b) => preferRuns.has(b.run_id));
+    const input = inputAt(guest, where, sameRuns);
+    if (usable(input)) return { guest, class: cls, place: where, measures: measuresOf(input), exact: true, runs: runsOf(sameRuns) };
+  }
+  const exact = inputAt(guest, where, here);
+  if (usable(exact)) return { guest, class: cls, place: where, measures: measuresOf(exact), exact: true, runs: runsOf(here) };
   const sameHost = boots.filter((b) => b.host === where.host && b.accel === where.accel);
   if (!sameHost.some((b) => b.status === 'ok')) return null;
   const { place: own } = choosePlace(sameHost);
-  const input = inputAt(guest, own, bootsAt(sameHost, own));
-  return usable(input) ? { guest, class: cls, place: own, measures: measuresOf(input), exact: false } : null;
+  const atOwn = bootsAt(sameHost, own);
+  const input = inputAt(guest, own, atOwn);
+  return usable(input) ? { guest, class: cls, place: own, measures: measuresOf(input), exact: false, runs: runsOf(atOwn) } : null;
 }
 
 function unplaced(guest: string, features: GuestFeatures, reference: PaperClass | null, reason: string, where: Place | null): GuestClass {
@@ -112,7 +131,8 @@ function unplaced(guest: string, features: GuestFeatures, reference: PaperClass 
 export function classify(features: Features, options: ClassifyOptions = {}): Classification {
   const seed = options.seed ?? features.seed;
   const lowConfidence = options.lowConfidence ?? LOW_CONFIDENCE;
-  const referenceClass: Record<string, PaperClass> = { ...BUILTIN_REFERENCES, ...(options.references ?? {}) };
+  const referenceClass: Record<string, PaperClass> = { ...(options.builtinReferences === false ? {} : BUILTIN_REFERENCES), ...(options.references ?? {}) };
+  const weights = options.weights ?? AXIS_WEIGHTS;
   const warnings: Warning[] = [];
   const inputs = [...features.inputs].sort((a, b) => cmp(a.guest, b.guest));
   const featureOf = new Map(features.guests.map((g) => [g.guest, g]));
@@ -126,27 +146,34 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     const where: Place = { host: input.host, accel: input.accel, vmm: input.vmm };
     if (input.single.length === 0 && !input.sweep) return unplaced(guest, own, selfClass, 'no successful boot, so nothing to compare', where);
 
-    const refs = recorded
-      .map((name) => referenceAt(name, referenceClass[name]!, features.bootsByGuest.get(name)!, where))
-      .filter((r): r is RefAt => r !== null);
-    const baseline = refs.filter((r) => r.class === 'baseline').sort((a, b) => Number(b.exact) - Number(a.exact) || cmp(a.guest, b.guest))[0];
+    const guestRuns = runsOf(bootsAt(features.bootsByGuest.get(guest) ?? [], where));
+    const baselineNames = recorded.filter((n) => referenceClass[n] === 'baseline');
+    // The baseline a guest is measured against: recorded in the guest's own runs when it was (same host load), else at its place.
+    const baselineFor = (runs: ReadonlySet<string>): RefAt | undefined =>
+      baselineNames
+        .map((n) => referenceAt(n, 'baseline', features.bootsByGuest.get(n)!, where, runs))
+        .filter((r): r is RefAt => r !== null)
+        .sort((a, b) => Number(b.exact) - Number(a.exact) || cmp(a.guest, b.guest))[0];
+    const baseline = baselineFor(guestRuns);
     if (!baseline) {
       return unplaced(guest, own, selfClass, `no baseline reference (${referenceNames.filter((n) => referenceClass[n] === 'baseline').join(', ')}) recorded on ${where.accel}@${where.host}`, where);
     }
+    const refs = recorded
+      .filter((name) => referenceClass[name] !== 'baseline')
+      .map((name) => referenceAt(name, referenceClass[name]!, features.bootsByGuest.get(name)!, where))
+      .filter((r): r is RefAt => r !== null)
+      .map((r) => ({ r, e: excessOver(r.measures, (baselineFor(r.runs) ?? baseline).measures) }));
     const guestMeasures = measuresOf(input);
     const excess = excessOver(guestMeasures, baseline.measures);
     // The anchor of the coordinates: the lightest general-purpose reference (least own CPU) — where the class begins.
     const gpos = refs
-      .filter((r) => r.class === 'general-purpose OS')
-      .map((r) => ({ r, e: excessOver(r.measures, baseline.measures) }))
+      .filter(({ r }) => r.class === 'general-purpose OS')
       .sort((a, b) => (a.e.ownCpuMs ?? Infinity) - (b.e.ownCpuMs ?? Infinity) || cmp(a.r.guest, b.r.guest));
     const anchor = gpos[0]?.e ?? null;
     const coords = coordinates(excess, anchor);
-    const points: ReferencePoint[] = refs
-      .filter((r) => r.class !== 'baseline')
-      .map((r) => ({ guest: r.guest, class: r.class, coords: coordinates(excessOver(r.measures, baseline.measures), anchor) }));
-    const placement = place(excess, coords, points, baseline.guest);
-    const leftOut = selfClass ? place(excess, coords, points.filter((p) => p.guest !== guest), baseline.guest) : null;
+    const points: ReferencePoint[] = refs.map(({ r, e }) => ({ guest: r.guest, class: r.class, coords: coordinates(e, anchor) }));
+    const placement = place(excess, coords, points, baseline.guest, weights);
+    const leftOut = selfClass ? place(excess, coords, points.filter((p) => p.guest !== guest), baseline.guest, weights) : null;
     const result: Placement = selfClass
       ? { ...placement, class: selfClass, confidence: 1, nearest: { class: selfClass, reference: guest, distance: 0 }, reason: `reference for ${selfClass}` }
       : placement;
