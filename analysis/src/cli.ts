@@ -10,6 +10,7 @@ import { formatComparison } from './compare/table.ts';
 import { UserError } from './errors.ts';
 import { findDatasets, loadTraces, repoRoot } from './load/files.ts';
 import { analyze } from './report/analyze.ts';
+import { formatHostSummary } from './hosts/terminal.ts';
 import { analysisSummary } from './report/summary.ts';
 import { prepareOutputDir, writeReport } from './report/write.ts';
 import { sortWarnings, type Warning } from './warnings.ts';
@@ -95,6 +96,7 @@ export async function runAnalyze(
       say(`  ${g.guest.padEnd(width)}  ${(g.class ?? 'unclassified').padEnd(classWidth)}${conf}\n`);
     }
   }
+  for (const line of formatHostSummary(analysis)) say(`${line}\n`);
   say(`wrote ${files.length} files to ${opts.output}${path.sep} (report.html, report.md, classes.{json,csv,tex}, features.{csv,tex}, charts/)\n`);
   printWarnings(model.analysis.warnings, io, `see ${path.join(opts.output, 'report.html')}`);
   if (opts.json) io.out(`${JSON.stringify(analysisSummary(result, opts.output, loaded.files), null, 2)}\n`);
