@@ -1,11 +1,13 @@
 // The pure parts of Slurm campaigns (no cluster needed): how a plan is split into shards, how Slurm's
 // answers are read, the batch script and sbatch arguments, the version check, and the trace tail.
 import assert from 'node:assert/strict';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { planBatches } from '../src/plan.ts';
-import { CAMPAIGN_SCHEMA, splitPlan, type CampaignManifest } from '../src/slurm/campaign.ts';
+import { CAMPAIGN_SCHEMA, splitPlan, writeManifest, type CampaignManifest } from '../src/slurm/campaign.ts';
 import { checkSameBootlab } from '../src/slurm/shard.ts';
 import { ShardTraceTail } from '../src/slurm/shard-trace.ts';
 import { expandTaskIds, parseScontrolLine } from '../src/slurm/slurm.ts';
@@ -96,4 +98,17 @@ test('the trace tail counts boots as they are appended and sees the end record, 
   assert.deepEqual(tail.read(), { exists: true, boots: 2, end: 'interrupted' });
   writeFileSync(file, '{"type":"header"}\n');
   assert.deepEqual(tail.read(), { exists: true, boots: 0, end: null }, 'a replaced trace is counted afresh');
+});
+
+test('`bootlab campaign-shard` (what each array task runs) refuses a campaign planned by another version, recording nothing', async () => {
+  const dir = tempDir('other-version');
+  writeManifest(dir, manifest({ bootlab: { version: '0.0.0-other', commit: null } }));
+  const bin = fileURLToPath(new URL('../../bin/bootlab.mjs', import.meta.url));
+  const res = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, [bin, 'campaign-shard', dir, '0'], (err, _out, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stderr }));
+    child.stdin?.end();
+  });
+  assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, /campaign 20261202T000000Z-abcdef12 was planned by bootlab 0\.0\.0-other but node \S+ runs bootlab /);
+  assert.equal(existsSync(join(dir, 'shard-000.jsonl')), false, 'nothing recorded');
 });
