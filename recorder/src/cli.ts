@@ -86,31 +86,11 @@ export function registerRecorderCommands(program: Command): void {
     )
     .option('--json', 'print the run summary as JSON on stdout', false);
   addSlurmRecordOptions(recordCommand).action(async (guests: string[], opts: RecordCliOptions) => {
-      if (guests.length === 0 && !(opts.slurm && opts.resume)) throw new InvalidArgumentError("missing required argument 'guest'");
+      // --slurm: the plan runs as a campaign of shards on the cluster instead of here (slurm/cli.ts).
+      if (await recordOnSlurm(guests, opts)) return;
+      if (guests.length === 0) recordCommand.error("error: missing required argument 'guest'");
       const n = parseCountList(opts.count, '--count');
       if (opts.mode === 'single' && n.length !== 1) throw new InvalidArgumentError('--count: single mode takes one count');
-      if (opts.slurm) {
-        process.exitCode = await recordOnSlurm(opts, {
-          guests,
-          mode: opts.mode,
-          n,
-          intervals_ms: parseIntervalList(opts.interval, '--interval'),
-          repeat: opts.repeat,
-          timeout_s: opts.timeout,
-          keep_alive: opts.keepAlive,
-          sample_ms: opts.sampleMs,
-          accel: opts.accel,
-          profile: opts.profile,
-          qemu: opts.qemu,
-          memory_floor_mb: opts.memoryFloor ?? null,
-          booting_mb: opts.bootingMb ?? null,
-          machine: opts.machine ?? null,
-          firmware: opts.firmware ?? null,
-          cooldown_ms: opts.cooldown,
-          launcher: opts.launcher,
-        });
-        return;
-      }
       const result = await record({
         guests,
         mode: opts.mode,

@@ -2,7 +2,8 @@
 // hidden commands the cluster runs (`campaign-shard` in each array task, `doctor-node` under srun).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { summarizeRecord } from '../cli.ts';
-import type { CampaignRecordOptions } from './campaign.ts';
+import { parseCountList, parseIntervalList } from '../plan.ts';
+import { CampaignError, type CampaignRecordOptions } from './campaign.ts';
 import { formatSlurmDoctor, nodeFacts, runSlurmDoctor } from './doctor.ts';
 import { runShard } from './shard.ts';
 import { runSlurmCampaign } from './submit.ts';
@@ -34,7 +35,7 @@ export function addSlurmRecordOptions(cmd: Command): Command {
     .option('--shards <k>', '--slurm: split the plan into k shards (default: --nodes, else 2)', positiveInt('--shards'))
     .option('--time <limit>', '--slurm: time limit per shard, as sbatch --time takes it')
     .option('--sbatch-arg <arg>', '--slurm: extra sbatch argument, passed through (repeatable)', collect, [] as string[])
-    .option('--resume', '--slurm: re-submit only the shards of the campaign in -o that have no complete trace', false)
+    .option('--resume', '--slurm: re-submit only the shards of the campaign in -o that have no complete trace')
     .addOption(new Option('--poll-ms <ms>', 'how often to ask Slurm for the task states').default(1000).argParser(positiveInt('--poll-ms')).hideHelp());
 }
 
@@ -43,9 +44,70 @@ export function defaultCampaignDir(): string {
   return `out/campaigns/${stamp}`;
 }
 
-/** `record --slurm`: returns the process exit code (0 complete, 130 cancelled, 1 otherwise). */
-export async function recordOnSlurm(opts: SlurmCliOptions & { output?: string }, record: CampaignRecordOptions): Promise<number> {
-  if (opts.resume && !opts.output) throw new InvalidArgumentError('--resume needs -o CAMPAIGN_DIR, the campaign folder to finish');
+/** The `record` options a campaign takes over (the rest of RecordCliOptions in ../cli.ts). */
+export interface RecordPlanCliOptions extends SlurmCliOptions {
+  output?: string;
+  mode: 'single' | 'multi';
+  count: string;
+  interval: string;
+  repeat: number;
+  accel: 'auto' | 'kvm' | 'tcg';
+  profile: string;
+  timeout: number;
+  keepAlive: boolean;
+  sampleMs: number;
+  qemu: string;
+  memoryFloor?: number;
+  bootingMb?: number;
+  machine?: 'pc' | 'q35' | 'microvm';
+  firmware?: string;
+  cooldown: number;
+  launcher: 'bootlab-launch' | 'setpriv' | 'none';
+}
+
+const SLURM_ONLY: ReadonlyArray<[keyof SlurmCliOptions, string]> = [
+  ['partition', '--partition'],
+  ['nodes', '--nodes'],
+  ['shards', '--shards'],
+  ['time', '--time'],
+  ['resume', '--resume'],
+];
+
+/**
+ * `record … --slurm`: run the campaign and set the exit code (0 complete, 130 cancelled, 1 otherwise).
+ * Returns false when --slurm is not given (a local run), after refusing options that only mean something with it.
+ */
+export async function recordOnSlurm(guests: string[], opts: RecordPlanCliOptions): Promise<boolean> {
+  if (!opts.slurm) {
+    const stray = SLURM_ONLY.filter(([k]) => opts[k] !== undefined && opts[k] !== false).map(([, flag]) => flag);
+    if (opts.sbatchArg.length) stray.push('--sbatch-arg');
+    if (stray.length) throw new CampaignError(`${stray.join(', ')}: only with --slurm`);
+    return false;
+  }
+  if (opts.resume && !opts.output) throw new CampaignError('--resume needs -o CAMPAIGN_DIR, the campaign folder to finish');
+  if (opts.resume && guests.length) throw new CampaignError('--resume takes the plan from the campaign folder: give no guests');
+  if (!opts.resume && guests.length === 0) throw new CampaignError("missing required argument 'guest'");
+  const n = parseCountList(opts.count, '--count');
+  if (opts.mode === 'single' && n.length !== 1) throw new CampaignError('--count: single mode takes one count');
+  const record: CampaignRecordOptions = {
+    guests,
+    mode: opts.mode,
+    n,
+    intervals_ms: parseIntervalList(opts.interval, '--interval'),
+    repeat: opts.repeat,
+    timeout_s: opts.timeout,
+    keep_alive: opts.keepAlive,
+    sample_ms: opts.sampleMs,
+    accel: opts.accel,
+    profile: opts.profile,
+    qemu: opts.qemu,
+    memory_floor_mb: opts.memoryFloor ?? null,
+    booting_mb: opts.bootingMb ?? null,
+    machine: opts.machine ?? null,
+    firmware: opts.firmware ?? null,
+    cooldown_ms: opts.cooldown,
+    launcher: opts.launcher,
+  };
   const outcome = await runSlurmCampaign({
     dir: opts.output ?? defaultCampaignDir(),
     resume: opts.resume ?? false,
@@ -58,7 +120,8 @@ export async function recordOnSlurm(opts: SlurmCliOptions & { output?: string },
     pollMs: opts.pollMs,
     handleSignals: true,
   });
-  return outcome.ok ? 0 : outcome.interrupted ? 130 : 1;
+  process.exitCode = outcome.ok ? 0 : outcome.interrupted ? 130 : 1;
+  return true;
 }
 
 export function registerSlurmCommands(program: Command): void {
