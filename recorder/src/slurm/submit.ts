@@ -2,6 +2,7 @@
 // to Slurm as one job array, and watch it (watch.ts) until every task has ended.
 import { isAbsolute, resolve } from 'node:path';
 import { REPO_ROOT, resolveGuest } from '../guests.ts';
+import { findExecutable } from '../host.ts';
 import { planBatches } from '../plan.ts';
 import { bootlabProvenance } from '../record.ts';
 import {
@@ -56,7 +57,8 @@ function planCampaign(options: SlurmCampaignOptions, dir: string): CampaignManif
     intervalsMs: record.mode === 'multi' ? record.intervals_ms : [],
     repeat: record.repeat,
   });
-  const shards = splitPlan(plan, options.shards ?? options.nodes ?? 2);
+  // Without --shards: one shard per allowed node (default 2), never more shards than batches.
+  const shards = splitPlan(plan, options.shards ?? Math.min(options.nodes ?? 2, plan.length));
   return {
     schema: CAMPAIGN_SCHEMA,
     id: newCampaignId(),
@@ -106,6 +108,10 @@ export function sbatchArgs(manifest: CampaignManifest, dir: string, shards: read
 
 export async function runSlurmCampaign(options: SlurmCampaignOptions): Promise<CampaignOutcome> {
   const dir = resolve(options.dir);
+  // Before anything is written: a campaign folder without a submission would only confuse a later --resume.
+  for (const tool of ['sbatch', 'scontrol', 'scancel']) {
+    if (!findExecutable(tool)) throw new CampaignError(`${tool} not found: run this on a Slurm login node with the Slurm client installed (Debian: apt-get install slurm-client)`);
+  }
   let manifest: CampaignManifest;
   if (options.resume) {
     manifest = readManifest(dir);
