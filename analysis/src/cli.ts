@@ -124,6 +124,12 @@ export async function runCompare(a: string, b: string, opts: CompareCliOptions, 
     ...right.warnings.map((w) => ({ ...w, message: `B: ${w.message}` })),
   ].filter((w) => !seen.has(w.message.slice(3)) && seen.add(w.message.slice(3)));
   if (unmatched) warnings.push({ kind: 'mixed-conditions', message: `${unmatched} guest/condition row(s) have successful boots on one side only` });
+  // compare matches rows across hosts on purpose (comparing hosts is its usual use), so a side spanning several
+  // hosts would mix them in its own medians: say so instead of pooling silently.
+  for (const [side, set] of [['A', left], ['B', right]] as const) {
+    const hosts = [...new Set(set.traces.runs.map((r) => `${r.header.host.accel}@${r.header.host.hostname}`))].sort();
+    if (hosts.length > 1) warnings.push({ kind: 'mixed-conditions', message: `${side} holds boots from ${hosts.length} hosts (${hosts.join(', ')}), pooled on that side: compare one host per side (e.g. one campaign shard per side)` });
+  }
   printWarnings(warnings, io, 'run analyze on each side for details');
 }
 

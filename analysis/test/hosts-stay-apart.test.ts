@@ -58,3 +58,21 @@ test('traces without a campaign or a second host get no host section', () => {
   assert.equal(a.charts.some((c) => c.name === 'host-comparison'), false);
   assert.deepEqual(hostWarnings(traces), []);
 });
+
+test('compare warns when one side pools boots from several hosts', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { runCompare } = await import('../src/cli.ts');
+  const { tempDir } = await import('./helpers.ts');
+  const dirA = await tempDir();
+  const dirB = await tempDir();
+  for (const f of [shard('node-a', 0, 2, 100, 'Intel Xeon'), shard('node-b', 1, 2, 300, 'AMD EPYC')]) await writeFile(join(dirA, f.name), f.text);
+  const single = shard('node-c', 0, 1, 200, 'Intel Xeon');
+  await writeFile(join(dirB, single.name), single.text);
+  let out = '';
+  let err = '';
+  await runCompare(dirA, dirB, { seed: 1, resamples: 50 }, { out: (t) => (out += t), err: (t) => (err += t) });
+  assert.match(err, /A holds boots from 2 hosts \(tcg@node-a, tcg@node-b\), pooled on that side/);
+  assert.doesNotMatch(err, /B holds boots from/);
+  assert.ok(out.length > 0);
+});
