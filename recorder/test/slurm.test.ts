@@ -106,7 +106,7 @@ test('Ctrl-C cancels the array with scancel; traces stay valid, --resume records
   const guest = privateGuest('minkernel', { name: 'slurmcancel' });
   const dir = join(out, 'cancel');
   // Single boots with a pause between batches: shard 0 runs for a few seconds, long enough to interrupt.
-  const args = ['record', guest.path, '-n', '2', '--repeat', '8', '--cooldown', '300', '--accel', 'tcg', '--slurm', '--shards', '2', '-o', dir, '--poll-ms', '200'];
+  const args = ['record', guest.path, '-n', '2', '--repeat', '6', '--cooldown', '250', '--accel', 'tcg', '--slurm', '--shards', '2', '-o', dir, '--poll-ms', '200'];
   const shard0 = join(dir, 'shard-000.jsonl');
   const run = await bootlab(args, env, (child) => {
     void waitFor(() => existsSync(shard0) && /"type":"boot"/.test(readFileSync(shard0, 'utf8')), 60_000, 50).then(() => child.kill('SIGINT'));
@@ -118,17 +118,17 @@ test('Ctrl-C cancels the array with scancel; traces stay valid, --resume records
   const records = readTrace(shard0);
   const end = records.at(-1);
   assert.equal(end?.type === 'end' && end.status, 'interrupted', 'the cancelled shard ended its trace');
-  assert.ok(boots(records).length >= 1 && boots(records).length < 8);
+  assert.ok(boots(records).length >= 1 && boots(records).filter((b) => b.status === 'ok').length < 6, 'stopped part-way');
   assert.deepEqual(processesWith(guest.kernel), [], 'no QEMU outlives the cancelled task');
 
   const resumed = await bootlab(['record', '--slurm', '--resume', '-o', dir, '--poll-ms', '200'], env);
   assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
-  assert.match(resumed.stdout, /complete, 16 boots/);
+  assert.match(resumed.stdout, /complete, 12 boots/);
   assert.deepEqual(traces(dir), ['shard-000.jsonl', 'shard-001.jsonl']);
   for (const f of traces(dir)) {
     const r = readTrace(join(dir, f));
     assert.equal(r.at(-1)?.type === 'end' && (r.at(-1) as { status: string }).status, 'complete');
-    assert.equal(boots(r).filter((b) => b.status === 'ok').length, 8);
+    assert.equal(boots(r).filter((b) => b.status === 'ok').length, 6);
   }
   assert.ok(readdirSync(dir).some((f) => f.startsWith('shard-000.jsonl.incomplete-')), 'the interrupted attempt is kept, out of analyze\'s way');
   const again = await bootlab(['record', '--slurm', '--resume', '-o', dir], env);
