@@ -7,10 +7,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { KOption } from './classify/classify.ts';
 import { compareTraces } from './compare/compare.ts';
 import { formatComparison } from './compare/table.ts';
+import { formatHostSummary } from './hosts/terminal.ts';
 import { UserError } from './errors.ts';
 import { findDatasets, loadTraces, repoRoot } from './load/files.ts';
 import { analyze } from './report/analyze.ts';
-import { formatHostSummary } from './hosts/terminal.ts';
 import { analysisSummary } from './report/summary.ts';
 import { prepareOutputDir, writeReport } from './report/write.ts';
 import { sortWarnings, type Warning } from './warnings.ts';
@@ -96,8 +96,8 @@ export async function runAnalyze(
       say(`  ${g.guest.padEnd(width)}  ${(g.class ?? 'unclassified').padEnd(classWidth)}${conf}\n`);
     }
   }
-  for (const line of formatHostSummary(analysis)) say(`${line}\n`);
   say(`wrote ${files.length} files to ${opts.output}${path.sep} (report.html, report.md, classes.{json,csv,tex}, features.{csv,tex}, charts/)\n`);
+  for (const line of formatHostSummary(analysis)) say(`${line}\n`);
   printWarnings(model.analysis.warnings, io, `see ${path.join(opts.output, 'report.html')}`);
   if (opts.json) io.out(`${JSON.stringify(analysisSummary(result, opts.output, loaded.files), null, 2)}\n`);
 }

@@ -37,13 +37,13 @@ export function buildCharts({ traces, features, classification }: ChartInputs): 
     charts.push({ name: 'scaling-batch', title: 'Scaling: batch median ΔT against N', spec: scalingBatchChart(boots) });
     charts.push({ name: 'scaling-index', title: 'Scaling: ΔT against launch index', spec: scalingIndexChart(boots) });
   }
-  for (const run of traces.runs) {
-    if (!run.boots.some((b) => b.mode === 'multi')) continue;
-    charts.push({ name: `timeline-${fileSafe(run.runId)}`, title: `Figure 2: run ${run.runId} over time`, spec: timelineChart(run) });
-  }
   // Host is a condition: with several hosts, or a campaign's shards, show them side by side.
   if (new Set(traces.runs.map((r) => r.header.host.hostname)).size > 1 || traces.runs.some((r) => r.header.campaign)) {
     charts.push({ name: 'host-comparison', title: 'ΔT per host', spec: hostComparisonChart(features.conditions) });
+  }
+  for (const run of traces.runs) {
+    if (!run.boots.some((b) => b.mode === 'multi')) continue;
+    charts.push({ name: `timeline-${fileSafe(run.runId)}`, title: `Figure 2: run ${run.runId} over time`, spec: timelineChart(run) });
   }
   if (classification.k > 0) {
     charts.push({
