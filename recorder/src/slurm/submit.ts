@@ -1,7 +1,7 @@
 // `bootlab record … --slurm`: plan the campaign (or pick up an unfinished one with --resume), hand the shards
 // to Slurm as one job array, and watch it (watch.ts) until every task has ended.
-import { isAbsolute, resolve } from 'node:path';
-import { REPO_ROOT, resolveGuest } from '../guests.ts';
+import { resolve } from 'node:path';
+import { descriptorPathFor, REPO_ROOT, resolveGuest } from '../guests.ts';
 import { findExecutable } from '../host.ts';
 import { planBatches } from '../plan.ts';
 import { bootlabProvenance } from '../record.ts';
@@ -40,10 +40,12 @@ export interface SlurmCampaignOptions {
   io?: WatchIo;
 }
 
-/** Descriptor paths become absolute (the tasks run elsewhere); built-in names stay names. */
+/**
+ * Every guest becomes the absolute path of its descriptor, as record() itself would find it from here (a
+ * built-in, a set member or a user's guest.json): the tasks run in the campaign folder, on other nodes.
+ */
 function shareableGuest(spec: string): string {
-  const isPath = spec.includes('/') || spec.endsWith('.json');
-  return isPath && !isAbsolute(spec) ? resolve(spec) : spec;
+  return descriptorPathFor(spec);
 }
 
 function planCampaign(options: SlurmCampaignOptions, dir: string): CampaignManifest {
