@@ -15,6 +15,7 @@ const USER_ERRORS = new Set([
   'TraceFormatError',
   'InvalidArgumentError',
   'UserError',
+  'CampaignError',
 ]);
 
 function version(): string {
@@ -23,7 +24,7 @@ function version(): string {
 }
 
 /** Commands that need nothing but the recorder package. */
-export const RECORDER_COMMANDS: ReadonlySet<string> = new Set(['record', 'doctor', 'guests']);
+export const RECORDER_COMMANDS: ReadonlySet<string> = new Set(['record', 'doctor', 'guests', 'campaign-shard', 'doctor-node']);
 
 /** The subcommand named in argv (node, script, …): the first argument that is not an option. */
 export function subcommandOf(argv: readonly string[]): string | null {

@@ -8,6 +8,7 @@ import type { KOption } from './classify/classify.ts';
 import { parseReferenceSpec } from './classify/references.ts';
 import { compareTraces } from './compare/compare.ts';
 import { formatComparison } from './compare/table.ts';
+import { formatHostSummary } from './hosts/terminal.ts';
 import { UserError } from './errors.ts';
 import { findDatasets, loadTraces, repoRoot } from './load/files.ts';
 import { analyze } from './report/analyze.ts';
@@ -97,6 +98,7 @@ export async function runAnalyze(
     for (const line of classLines(c)) say(`${line}\n`);
   }
   say(`wrote ${files.length} files to ${opts.output}${path.sep} (report.html, report.md, classes.{json,csv,tex}, features.{csv,tex}, charts/)\n`);
+  for (const line of formatHostSummary(analysis)) say(`${line}\n`);
   printWarnings(model.analysis.warnings, io, `see ${path.join(opts.output, 'report.html')}`);
   if (opts.json) io.out(`${JSON.stringify(analysisSummary(result, opts.output, loaded.files), null, 2)}\n`);
 }
@@ -123,6 +125,12 @@ export async function runCompare(a: string, b: string, opts: CompareCliOptions, 
     ...right.warnings.map((w) => ({ ...w, message: `B: ${w.message}` })),
   ].filter((w) => !seen.has(w.message.slice(3)) && seen.add(w.message.slice(3)));
   if (unmatched) warnings.push({ kind: 'mixed-conditions', message: `${unmatched} guest/condition row(s) have successful boots on one side only` });
+  // compare matches rows across hosts on purpose (comparing hosts is its usual use), so a side spanning several
+  // hosts would mix them in its own medians: say so instead of pooling silently.
+  for (const [side, set] of [['A', left], ['B', right]] as const) {
+    const hosts = [...new Set(set.traces.runs.map((r) => `${r.header.host.accel}@${r.header.host.hostname}`))].sort();
+    if (hosts.length > 1) warnings.push({ kind: 'mixed-conditions', message: `${side} holds boots from ${hosts.length} hosts (${hosts.join(', ')}), pooled on that side: compare one host per side (e.g. one campaign shard per side)` });
+  }
   printWarnings(warnings, io, 'run analyze on each side for details');
 }
 

@@ -7,6 +7,7 @@ import { parseCountList, parseIntervalList } from './plan.ts';
 import { createProgress } from './progress.ts';
 import { PROFILES, type ProfileName } from './qemu-args.ts';
 import { record, type RecordResult } from './record.ts';
+import { addSlurmRecordOptions, doctorOnSlurm, recordOnSlurm, registerSlurmCommands, type SlurmCliOptions } from './slurm/cli.ts';
 import type { AccelRequest } from './host.ts';
 import type { LauncherKind } from './launcher.ts';
 
@@ -26,7 +27,7 @@ function defaultOutput(mode: string): string {
   return `out/traces/${stamp}-${mode}.jsonl`;
 }
 
-interface RecordCliOptions {
+interface RecordCliOptions extends SlurmCliOptions {
   mode: 'single' | 'multi';
   count: string;
   interval: string;
@@ -57,10 +58,10 @@ export function summarizeRecord(result: RecordResult): string {
 }
 
 export function registerRecorderCommands(program: Command): void {
-  program
+  const recordCommand = program
     .command('record')
     .description('boot guests under QEMU and write a bootlab.trace/1 JSONL trace')
-    .argument('<guest...>', 'guest names (built-ins and set members such as stress/unikernel-wait: see `bootlab guests list`) or paths to guest.json descriptors')
+    .argument('[guest...]', 'guest names (built-ins and set members such as stress/unikernel-wait: see `bootlab guests list`) or paths to guest.json descriptors')
     .addOption(new Option('--mode <mode>', 'single: one instance at a time; multi: n instances at a fixed interval').choices(['single', 'multi']).default('single'))
     .option('-n, --count <list>', 'single: boots per guest; multi: batch sizes, e.g. 1,2,5,10,20 (one batch each)', '10')
     .option('--interval <list>', 'multi: launch intervals in ms, e.g. 3,5,7 (one batch per value and size)', '3')
@@ -83,8 +84,11 @@ export function registerRecorderCommands(program: Command): void {
         .choices(['bootlab-launch', 'setpriv', 'none'])
         .default('bootlab-launch'),
     )
-    .option('--json', 'print the run summary as JSON on stdout', false)
-    .action(async (guests: string[], opts: RecordCliOptions) => {
+    .option('--json', 'print the run summary as JSON on stdout', false);
+  addSlurmRecordOptions(recordCommand).action(async (guests: string[], opts: RecordCliOptions) => {
+      // --slurm: the plan runs as a campaign of shards on the cluster instead of here (slurm/cli.ts).
+      if (await recordOnSlurm(guests, opts)) return;
+      if (guests.length === 0) recordCommand.error("error: missing required argument 'guest'");
       const n = parseCountList(opts.count, '--count');
       if (opts.mode === 'single' && n.length !== 1) throw new InvalidArgumentError('--count: single mode takes one count');
       const result = await record({
@@ -120,7 +124,14 @@ export function registerRecorderCommands(program: Command): void {
     .description('show QEMU, the accelerator verdict, and which tools and guests are present')
     .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
     .option('--json', 'machine-readable output', false)
-    .action((opts: { qemu: string; json: boolean }) => {
+    .option('--slurm', 'run doctor on each node of a Slurm partition through srun and print one table', false)
+    .option('--partition <name>', '--slurm: partition to check (default: the default partition)')
+    .option('--nodes <n>', '--slurm: how many nodes to check (default: every usable node of the partition)', positiveInt('--nodes'))
+    .action(async (opts: { qemu: string; json: boolean; slurm: boolean; partition?: string; nodes?: number }) => {
+      if (opts.slurm) {
+        process.exitCode = await doctorOnSlurm(opts);
+        return;
+      }
       const report = runDoctor(opts.qemu);
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report)}\n`);
       if (!report.ok) process.exitCode = 1;
@@ -141,4 +152,5 @@ export function registerRecorderCommands(program: Command): void {
     .action(async (names: string[], opts: { force: boolean }) => {
       await buildGuests(names, { force: opts.force, log: (line) => process.stderr.write(`${line}\n`) });
     });
+  registerSlurmCommands(program);
 }

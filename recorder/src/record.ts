@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOOT_STATUSES, type BootStatus, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
+import { BOOT_STATUSES, type BootStatus, type CampaignInfo, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from './host.ts';
+import { readKsm } from './ksm.ts';
 import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, MemoryGuard } from './memory-guard.ts';
@@ -58,6 +59,10 @@ export interface RecordOptions {
   handleSignals?: boolean;
   /** The recorder's own argv for provenance. */
   argv?: string[];
+  /** Run only these batches of the plan (global batch numbers kept): one shard of a campaign. */
+  batches?: readonly number[] | undefined;
+  /** Campaign identity written into the header (a shard of `bootlab record --slurm`). */
+  campaign?: CampaignInfo | undefined;
 }
 
 export interface RecordResult {
@@ -72,7 +77,7 @@ export interface RecordResult {
 
 const QBOOT = '/usr/share/qemu/qboot.rom';
 
-function bootlabProvenance(): HeaderRecord['bootlab'] {
+export function bootlabProvenance(): HeaderRecord['bootlab'] {
   let version = '0.0.0';
   try {
     version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -127,15 +132,17 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const launcher = chosenLauncher.prefix;
   const mem = readMemInfo();
   const floorKb = options.memoryFloorMb !== undefined ? Math.round(options.memoryFloorMb * 1024) : defaultMemoryFloorKb(mem.totalKb);
-  const plan = planBatches({
+  const fullPlan = planBatches({
     mode: options.mode,
     guests: guestNames,
     n: options.n,
     intervalsMs: options.mode === 'multi' ? options.intervalsMs : [],
     repeat: options.repeat,
   });
+  const selected = options.batches ? new Set(options.batches) : null;
+  const plan = selected ? fullPlan.filter((b) => selected.has(b.batch)) : fullPlan;
   // Measured before any VM of ours exists, so it is other work only (the caveat "started on a busy host").
-  const host = { ...collectHostInfo(qemu, verdict), procs_running_at_start: await backgroundRunnable() };
+  const host = { ...collectHostInfo(qemu, verdict), procs_running_at_start: await backgroundRunnable(), ksm: readKsm() };
   const guestInfos = [...guests.values()].map((g) => describeGuest(g.guest));
   const writer = new TraceWriter(options.output, { force: options.force });
 
@@ -235,6 +242,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         firmware_override: options.firmware ?? null,
       },
       argv: options.argv ?? process.argv,
+      ...(options.campaign ? { campaign: options.campaign } : {}),
     });
     if (chosenLauncher.note) {
       write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: `launcher: ${chosenLauncher.note}` });

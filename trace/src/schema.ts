@@ -56,6 +56,12 @@ export const HostInfo = z.object({
    * /proc/loadavg over ~0.1 s): other work. Absent in traces recorded before it existed; null if unreadable.
    */
   procs_running_at_start: z.number().nonnegative().nullable().optional(),
+  /**
+   * Kernel samepage merging at the start of the run (/sys/kernel/mm/ksm): `run` (0 off, 1 merging, 2 unmerging)
+   * and `pages_sharing`. It changes memory per instance and the CPU left to guests. Optional (absent in older
+   * traces); null where the kernel has no KSM.
+   */
+  ksm: z.object({ run: z.number().int(), pages_sharing: z.number().int().nonnegative().nullable() }).nullable().optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 
@@ -81,6 +87,23 @@ export const Plan = z.object({
 });
 export type Plan = z.infer<typeof Plan>;
 
+/**
+ * A shard of a multi-host campaign (`bootlab record … --slurm`): which campaign, which shard of how many,
+ * the plan batches it ran (global batch numbers), and where Slurm ran it. Optional: absent in plain runs.
+ */
+export const CampaignInfo = z.object({
+  id: z.string().min(1),
+  shard: z.number().int().nonnegative(),
+  shards: z.number().int().positive(),
+  /** Global batch numbers (plan order) this shard ran; the shards together cover the plan once. */
+  batches: z.array(z.number().int().nonnegative()),
+  /** Slurm node name (SLURMD_NODENAME), job id and array task id; null outside Slurm. */
+  node: z.string().nullable(),
+  slurm_job_id: z.string().nullable(),
+  slurm_array_task_id: z.number().int().nonnegative().nullable(),
+});
+export type CampaignInfo = z.infer<typeof CampaignInfo>;
+
 export const HeaderRecord = z.object({
   type: z.literal('header'),
   schema: z.literal(TRACE_SCHEMA),
@@ -95,6 +118,8 @@ export const HeaderRecord = z.object({
   plan: Plan,
   /** The recorder's own command line, for provenance. */
   argv: z.array(z.string()),
+  /** Set when the run is one shard of a campaign (FORMAT.md, `campaign`); absent otherwise. */
+  campaign: CampaignInfo.optional(),
 });
 export type HeaderRecord = z.infer<typeof HeaderRecord>;
 

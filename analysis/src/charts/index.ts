@@ -6,6 +6,7 @@ import { classMapChart, classMapPoints } from './class-map.ts';
 import type { NamedChart } from './common.ts';
 import { dtDistributionChart } from './dt-distribution.ts';
 import { dtEcdfChart } from './dt-ecdf.ts';
+import { hostComparisonChart } from './host-comparison.ts';
 import { phaseChart } from './phases.ts';
 import { scalingBatchChart, scalingIndexChart } from './scaling.ts';
 import { timelineChart } from './timeline.ts';
@@ -35,6 +36,10 @@ export function buildCharts({ traces, features, classification }: ChartInputs): 
   if (hasMulti) {
     charts.push({ name: 'scaling-batch', title: 'Scaling: batch median ΔT against N', spec: scalingBatchChart(boots) });
     charts.push({ name: 'scaling-index', title: 'Scaling: ΔT against launch index', spec: scalingIndexChart(boots) });
+  }
+  // Host is a condition: with several hosts, or a campaign's shards, show them side by side.
+  if (new Set(traces.runs.map((r) => r.header.host.hostname)).size > 1 || traces.runs.some((r) => r.header.campaign)) {
+    charts.push({ name: 'host-comparison', title: 'ΔT per host', spec: hostComparisonChart(features.conditions) });
   }
   for (const run of traces.runs) {
     if (!run.boots.some((b) => b.mode === 'multi')) continue;

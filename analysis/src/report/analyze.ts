@@ -9,6 +9,7 @@ import { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED, type Features } from 
 import type { TraceSet } from '../types.ts';
 import { sortWarnings, type Warning } from '../warnings.ts';
 import { hostLoadWarnings } from './caveats.ts';
+import { hostWarnings } from '../hosts/hosts.ts';
 
 export interface AnalyzeOptions {
   k?: KOption;
@@ -42,6 +43,6 @@ export function analyze(traces: TraceSet, loadWarnings: readonly Warning[] = [],
   const features = computeFeatures(traces, { seed: opts.seed, resamples: opts.resamples });
   const classification = classify(features, { k: opts.k, seed: opts.seed, resamples: opts.classResamples, references: opts.references });
   const charts = buildCharts({ traces, features, classification });
-  const warnings = sortWarnings([...loadWarnings, ...hostLoadWarnings(traces), ...features.warnings, ...classification.warnings]);
+  const warnings = sortWarnings([...loadWarnings, ...hostLoadWarnings(traces), ...hostWarnings(traces), ...features.warnings, ...classification.warnings]);
   return { traces, features, classification, charts, warnings, options: opts };
 }

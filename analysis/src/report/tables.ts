@@ -5,6 +5,7 @@ import { fmtInterval, fmtKb, fmtMs, fmtPct } from '../export/format.ts';
 import type { GuestClass } from '../classify/classify.ts';
 import { decidedByText, nearestText } from '../classify/describe.ts';
 import type { Analysis } from './analyze.ts';
+import { hostComparisonTable, hostTable, showHostTables } from '../hosts/tables.ts';
 
 export interface Table {
   caption: string;
@@ -188,5 +189,6 @@ export function runTable(a: Analysis): Table {
 }
 
 export function allTables(a: Analysis): Table[] {
-  return [classTable(a), conditionTable(a), scalingTable(a), phaseTable(a), resourceTable(a)].filter((t) => t.rows.length > 0);
+  const hosts = showHostTables(a) ? [hostTable(a), hostComparisonTable(a)] : [];
+  return [classTable(a), conditionTable(a), ...hosts, scalingTable(a), phaseTable(a), resourceTable(a)].filter((t) => t.rows.length > 0);
 }
