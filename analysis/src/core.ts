@@ -32,7 +32,7 @@ export { hashSeed, mulberry32, rngFor, type Rng } from './stats/random.ts';
 // Classification.
 export { classify, DEFAULT_K, type Classification, type ClassifyOptions, type GuestClass, type KOption } from './classify/classify.ts';
 export { clusterNames, PAPER_CLASSES } from './classify/names.ts';
-export { BUILTIN_REFERENCES, parseReferenceSpec, UNLIKE, type ClassLabel, type PaperClass } from './classify/references.ts';
+export { BUILTIN_REFERENCES, isPaperClass, parseReferenceSpec, UNLIKE, type ClassLabel, type PaperClass } from './classify/references.ts';
 export { AXES, coordinates, excessOver, measuresOf, type Axis, type Coordinates, type Excess, type Measures } from './classify/evidence.ts';
 export { AXIS_WEIGHTS, place, UNLIKE_DISTANCE, type ClassDistance, type Placement, type ReferencePoint } from './classify/anchored.ts';
 export { explore, type Exploratory } from './classify/exploratory.ts';

@@ -13,7 +13,9 @@ import {
   type ReadResult,
   type TraceSet,
   type Warning,
+  type Labels,
 } from '@bootlab/analysis/core';
+import { isPaperClass } from '@bootlab/analysis/core';
 
 // ---------------------------------------------------------------------------------------------------------
 // Where things are
@@ -44,6 +46,27 @@ export async function outDir(): Promise<string> {
   const dir = env ? path.resolve(env) : path.join(REPO, 'out', 'notebooks');
   await Deno.mkdir(dir, { recursive: true });
   return dir;
+}
+
+/** Environment variable naming a labels file ({ "guest": { "class": "LibOS" } }) for 02-classify-your-guests. */
+export const LABELS_ENV = 'BOOTLAB_LABELS';
+
+/** `bootlab classify`'s default output, <repo>/out/classify/traces, when it holds traces; else null. */
+export async function classifyOutput(): Promise<string[] | null> {
+  const dir = path.join(REPO, 'out', 'classify', 'traces');
+  return (await findTraces([dir]).catch(() => [])).length ? [dir] : null;
+}
+
+/** Known classes of guests: $BOOTLAB_LABELS, or the stress set's guests/stress/labels.json; {} when neither exists. */
+export async function readLabels(): Promise<Labels> {
+  const file = fromEnv(LABELS_ENV) ?? path.join(REPO, 'guests', 'stress', 'labels.json');
+  let raw: Record<string, { class?: string }>;
+  try {
+    raw = JSON.parse(await Deno.readTextFile(file)) as Record<string, { class?: string }>;
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(Object.entries(raw).flatMap(([guest, v]) => (v.class && isPaperClass(v.class) ? [[guest, v.class]] : [])));
 }
 
 /** $BOOTLAB_TRACES split on the path delimiter (":" on Linux), or the fallback when it is unset. */

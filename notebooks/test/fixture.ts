@@ -39,9 +39,17 @@ const DATASETS: { dir: string; run: SyntheticRun; keepAlive?: boolean }[] = [
   { dir: 'figure2', run: { runId: 'nb-figure2', seed: 15, mode: 'multi', guests: guests('minkernel'), sizes: [40], intervalsMs: [3] }, keepAlive: true },
 ];
 
+/** The paper-like guests with two of them under the built-in reference names, as `bootlab classify` records them. */
+const CLASSIFY_GUESTS: SyntheticGuest[] = PAPER_GUESTS.map((g) => ({ ...g, name: g.name === 'unikraft' ? 'unikernel' : g.name === 'linux-virt' ? 'linux' : g.name }));
+
 /** Write the fixture datasets under `root`; returns the directories written. */
 export async function writeFixtureDatasets(root: string): Promise<string[]> {
   const dirs: string[] = [];
+  const classification = path.join(root, 'classification');
+  await mkdir(classification, { recursive: true });
+  await writeFile(path.join(classification, 'single.jsonl.gz'), gzipSync(syntheticTrace({ runId: 'nb-cls-single', seed: 16, mode: 'single', guests: CLASSIFY_GUESTS, singleBoots: 6 })));
+  await writeFile(path.join(classification, 'sweep.jsonl.gz'), gzipSync(syntheticTrace({ runId: 'nb-cls-sweep', seed: 17, mode: 'multi', guests: CLASSIFY_GUESTS, sizes: [1, 2, 4], intervalsMs: [3] })));
+  dirs.push(classification);
   for (const d of DATASETS) {
     const text = syntheticTrace(d.run);
     const dir = path.join(root, d.dir);

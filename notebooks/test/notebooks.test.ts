@@ -148,7 +148,8 @@ describe('notebooks execute headless with the Deno kernel', () => {
         outDir,
         file,
       ],
-      { cwd: NOTEBOOKS_DIR, env: { ...env, BOOTLAB_DATA: dataDir, BOOTLAB_OUT: path.join(outDir, 'export') } },
+      // 02 reads `bootlab classify` output, else <data>/classification: point it at the data under test.
+      { cwd: NOTEBOOKS_DIR, env: { ...env, BOOTLAB_DATA: dataDir, BOOTLAB_TRACES: path.join(dataDir, 'classification'), BOOTLAB_OUT: path.join(outDir, 'export') } },
     );
     assert.equal(code, 0, `nbconvert failed on ${file} (${label}):\n${output.slice(-4000)}`);
     const executed = await readNotebook(path.join(outDir, file));

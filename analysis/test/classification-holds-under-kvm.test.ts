@@ -1,0 +1,49 @@
+// Under KVM the same guests boot several times faster, but the VMM's own start-up barely changes: classes built
+// on ratios to references recorded beside the guest must not move. kvmLike rewrites recorded traces that way.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { classify } from '../src/classify/classify.ts';
+import { computeFeatures } from '../src/features/compute.ts';
+import { loadTraces } from '../src/load/files.ts';
+import type { TraceSet } from '../src/types.ts';
+import { kvmLike } from '../src/validation/kvm-like.ts';
+import { paperRuns, SYNTHETIC_REFERENCES } from './fixtures/synthetic.ts';
+import { traceSetOf } from './helpers.ts';
+
+const VALIDATION = fileURLToPath(new URL('../../datasets/classification/', import.meta.url));
+
+function classesOf(traces: TraceSet, references = {}) {
+  const c = classify(computeFeatures(traces, { resamples: 0 }), { resamples: 0, references });
+  return Object.fromEntries(c.guests.map((g) => [g.guest, g.class]));
+}
+
+test('kvmLike shortens the guest part far more than the VMM part, and keeps console lines', () => {
+  const { traces } = traceSetOf(paperRuns());
+  const fast = kvmLike(traces, { guestSpeedup: 20, vmmSpeedup: 1.5 });
+  const median = (set: TraceSet, guest: string) => {
+    const xs = set.boots.filter((b) => b.guest === guest && b.mode === 'single' && b.dt_ms !== null).map((b) => b.dt_ms!).sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)]!;
+  };
+  assert.ok(Math.abs(median(fast, 'minkernel') - median(traces, 'minkernel') / 1.5) < 15, 'the baseline is VMM start-up: 1.5× faster');
+  const ratio = median(traces, 'linux-virt') / median(fast, 'linux-virt');
+  assert.ok(ratio > 8 && ratio < 20, `a Linux boot gets ~${ratio.toFixed(1)}× faster`);
+  assert.deepEqual(fast.boots.map((b) => b.console_lines_at_te), traces.boots.map((b) => b.console_lines_at_te));
+});
+
+for (const speedup of [5, 15, 40]) {
+  test(`synthetic guests keep their classes when guest code runs ${speedup}× faster`, () => {
+    const { traces } = traceSetOf(paperRuns());
+    assert.deepEqual(classesOf(kvmLike(traces, { guestSpeedup: speedup }), SYNTHETIC_REFERENCES), classesOf(traces, SYNTHETIC_REFERENCES));
+  });
+}
+
+test('the recorded validation set keeps its classes when rewritten as KVM would run it', async (t) => {
+  const files = existsSync(VALIDATION) ? readdirSync(VALIDATION).filter((f) => f.endsWith('.jsonl.gz')).map((f) => VALIDATION + f) : [];
+  if (!files.length) return t.skip('no validation recordings in datasets/classification');
+  const { traces } = await loadTraces(files);
+  const tcg = classesOf(traces);
+  assert.ok(Object.keys(tcg).length >= 10, 'the stress set is there');
+  assert.deepEqual(classesOf(kvmLike(traces)), tcg);
+});

@@ -1,0 +1,58 @@
+// `bootlab classify` end to end, as a user runs it on a descriptor: references recorded beside the guest, the
+// class table with its evidence on stdout, the report written; a second guest reuses the references.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildGuests } from '@bootlab/recorder';
+
+const BIN = fileURLToPath(new URL('../../bin/bootlab.mjs', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'bootlab-classify-'));
+// A small plan keeps the test short: three references (debian is the slow one), two boots, a 1–2 sweep.
+const PLAN = ['--references', 'minkernel,unikernel,linux', '-n', '2', '--sizes', '1,2', '--no-png', '-o', out];
+
+before(async () => {
+  await buildGuests(['minkernel', 'unikernel', 'linux']);
+});
+
+function classify(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, 'classify', ...args, ...PLAN], { cwd: REPO, encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('a LibOS that idles a second before it is ready is classified as a LibOS, with its evidence', () => {
+  const r = classify('guests/stress/unikernel-wait/guest.json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {2}unikernel-wait +LibOS +\d+% +unikernel \(\d\.\d\d\)/m);
+  assert.match(r.stdout, /^ {2}linux +general-purpose OS +100% +reference/m);
+  assert.match(r.stdout, /^unikernel-wait: LibOS — nearest reference unikernel at/m);
+  assert.match(r.stdout, /beyond the baseline: own time \d+ ms, own CPU -?\d+ ms/);
+  assert.match(r.stderr, /references on pc-seabios, single: recording \(not recorded yet\)/);
+  assert.match(r.stderr, /\(and minkernel beside them\)/);
+  assert.ok(existsSync(join(out, 'report', 'report.html')));
+  const classes = JSON.parse(readFileSync(join(out, 'report', 'classes.json'), 'utf8')) as { guest: string; class: string; nearest: { reference: string } }[];
+  const wait = classes.find((c) => c.guest === 'unikernel-wait')!;
+  assert.equal(wait.class, 'LibOS');
+  assert.equal(wait.nearest.reference, 'unikernel');
+});
+
+test('a second guest reuses the references recorded under the same conditions', () => {
+  const before = readdirSync(join(out, 'traces')).filter((f) => f.startsWith('references-'));
+  const r = classify('guests/minkernel/exit.json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /references on pc-seabios, single: reusing /);
+  assert.match(r.stderr, /references on pc-seabios, sweep: reusing /);
+  assert.deepEqual(readdirSync(join(out, 'traces')).filter((f) => f.startsWith('references-')), before);
+  assert.match(r.stdout, /^ {2}minkernel-exit +baseline +\d+% +minkernel/m);
+});
+
+test('a guest named like a reference, or an unknown reference, is one line before anything runs', () => {
+  const r = spawnSync(process.execPath, [BIN, 'classify', 'guests/stress/unikernel-wait/guest.json', '--references', 'minkernel,mykernel', '-o', out], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr.trim(), /^bootlab: error: --references: mykernel is not a built-in reference/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
