@@ -34,3 +34,18 @@ test('the built-in guests fall into the paper\'s three classes', async () => {
   assert.equal(cls('unikernel'), 'LibOS');
   assert.equal(cls('debian'), 'general-purpose OS');
 });
+
+test('docs/classification.md is what the validation recordings give', async () => {
+  const { validationDoc, DOC } = await import('../classification/validation.ts');
+  assert.equal(readFileSync(DOC, 'utf8'), await validationDoc(), 'regenerate with: node --import tsx datasets/classification/validation.ts');
+});
+
+test('every stress guest gets its labelled class or an honest "unlike any reference", never a wrong class', async () => {
+  const { readLabels, validationTraces } = await import('../classification/validation.ts');
+  const { validate } = await import('@bootlab/analysis');
+  const { traces } = await loadTraces(validationTraces());
+  const v = validate(traces, readLabels());
+  assert.ok(v.production.length >= 10, 'the stress set was recorded');
+  assert.deepEqual(v.production.filter((r) => r.verdict === 'wrong').map((r) => `${r.guest}: ${r.truth} → ${r.predicted} (${r.placement.reason})`), []);
+  assert.deepEqual(v.subsetChanges, [], 'no class depends on the other guests recorded');
+});
