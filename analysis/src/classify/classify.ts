@@ -149,12 +149,12 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     const guestRuns = runsOf(bootsAt(features.bootsByGuest.get(guest) ?? [], where));
     const baselineNames = recorded.filter((n) => referenceClass[n] === 'baseline');
     // The baseline a guest is measured against: recorded in the guest's own runs when it was (same host load), else at its place.
-    const baselineFor = (runs: ReadonlySet<string>): RefAt | undefined =>
+    const baselineFor = (runs: ReadonlySet<string>, at: Place): RefAt | undefined =>
       baselineNames
-        .map((n) => referenceAt(n, 'baseline', features.bootsByGuest.get(n)!, where, runs))
+        .map((n) => referenceAt(n, 'baseline', features.bootsByGuest.get(n)!, at, runs))
         .filter((r): r is RefAt => r !== null)
         .sort((a, b) => Number(b.exact) - Number(a.exact) || cmp(a.guest, b.guest))[0];
-    const baseline = baselineFor(guestRuns);
+    const baseline = baselineFor(guestRuns, where);
     if (!baseline) {
       return unplaced(guest, own, selfClass, `no baseline reference (${referenceNames.filter((n) => referenceClass[n] === 'baseline').join(', ')}) recorded on ${where.accel}@${where.host}`, where);
     }
@@ -162,7 +162,8 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
       .filter((name) => referenceClass[name] !== 'baseline')
       .map((name) => referenceAt(name, referenceClass[name]!, features.bootsByGuest.get(name)!, where))
       .filter((r): r is RefAt => r !== null)
-      .map((r) => ({ r, e: excessOver(r.measures, (baselineFor(r.runs) ?? baseline).measures) }));
+      // A reference that was not recorded on the guest's VMM variant is measured against the baseline of its own.
+      .map((r) => ({ r, e: excessOver(r.measures, (baselineFor(r.runs, r.place) ?? baseline).measures) }));
     const guestMeasures = measuresOf(input);
     const excess = excessOver(guestMeasures, baseline.measures);
     // The anchor of the coordinates: the lightest general-purpose reference (least own CPU) — where the class begins.
