@@ -14,7 +14,7 @@
 import { AXES, CONSOLE_FLOOR_LINES, CPU_FLOOR_MS, MEMORY_FLOOR_MB, type Axis, type Coordinates, type Excess } from './evidence.ts';
 import { UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
 
-export const AXIS_WEIGHTS: Readonly<Record<Axis, number>> = Object.freeze({ cpu: 1, memory: 1.5, console: 1, slope: 0.5, init: 1, idle: 0.5 });
+export const AXIS_WEIGHTS: Readonly<Record<Axis, number>> = Object.freeze({ cpu: 1, memory: 1.5, console: 0.5, slope: 0.5, init: 1, idle: 0.5 });
 /** RMS distance (in units of the baseline→general-purpose span) beyond which a guest resembles no reference. */
 export const UNLIKE_DISTANCE = 0.6;
 

@@ -7,7 +7,7 @@
 //   memory     RSS at Te − RSS(baseline)               memory touched (guest RAM, and TCG's code cache)
 //   console    lines up to ready − baseline's lines    how many subsystems had something to say
 //   slope      scaling slope / baseline's slope        how much contention hurts it
-//   idle share 1 − own CPU / own time                  a guest waiting (DHCP, a timer) is idle; initcalls are not
+//   idle share 1 − (own CPU / own time) ÷ (the baseline's CPU / ΔT)   waiting (DHCP, a timer), not CPU-bound
 //   init share (Te − init) / (Te − kernel)             user space after the kernel (ΔTR), where markers exist
 // Each excess becomes a coordinate that is 0 at the baseline and 1 at the general-purpose OS anchor (the
 // lightest general-purpose reference at the same place): log(1 + v/φ) / log(1 + V/φ), with φ the
@@ -22,7 +22,9 @@ export type Axis = (typeof AXES)[number];
 /** Noise floors: the CPU accounting tick (USER_HZ = 100), RSS jitter between identical boots, one line. */
 export const CPU_FLOOR_MS = 10;
 export const MEMORY_FLOOR_MB = 4;
-export const CONSOLE_FLOOR_LINES = 1;
+export const CONSOLE_FLOOR_LINES = 5;
+/** Console volume saturates: past this coordinate more lines say nothing more (a debug build can print thousands). */
+export const CONSOLE_CAP = 1.5;
 /** Own time within max(this share of the baseline's ΔT, 1 ms) of zero is no own work at all. */
 export const OWN_TIME_TOLERANCE = 0.05;
 export const OWN_TIME_TOLERANCE_MIN_MS = 1;
@@ -69,9 +71,12 @@ export function excessOver(guest: Measures, baseline: Measures): Excess {
   const ownTimeMs = diff(guest.dtMs, baseline.dtMs);
   const ownCpuMs = diff(guest.cpuMs, baseline.cpuMs);
   const tolerance = baseline.dtMs === null ? null : Math.max(OWN_TIME_TOLERANCE_MIN_MS, OWN_TIME_TOLERANCE * baseline.dtMs);
-  // Idle share only means something when there is own time to share out, well above the CPU tick.
+  // Idle share only means something when there is own time to share out, well above the CPU tick. It is taken
+  // relative to the baseline's own CPU/ΔT in the same run: on a loaded host every VMM waits for a CPU, and that
+  // wait is not the guest idling.
+  const hostShare = baseline.cpuMs !== null && baseline.dtMs !== null && baseline.dtMs > 0 ? Math.min(1, Math.max(0.05, baseline.cpuMs / baseline.dtMs)) : 1;
   const idleShare =
-    ownTimeMs !== null && ownCpuMs !== null && ownTimeMs > 4 * CPU_FLOOR_MS ? Math.min(1, Math.max(0, 1 - ownCpuMs / ownTimeMs)) : null;
+    ownTimeMs !== null && ownCpuMs !== null && ownTimeMs > 4 * CPU_FLOOR_MS ? Math.min(1, Math.max(0, 1 - ownCpuMs / ownTimeMs / hostShare)) : null;
   // A baseline slope at or below zero (noise on a fast guest) would make every ratio meaningless: floor it.
   const baseSlope = baseline.slope === null ? null : Math.max(baseline.slope, 1);
   return {
@@ -102,7 +107,8 @@ export function coordinates(e: Excess, anchor: Excess | null): Coordinates {
   };
   put('cpu', scaled(e.ownCpuMs, anchor?.ownCpuMs ?? null, CPU_FLOOR_MS));
   put('memory', scaled(e.memoryMb, anchor?.memoryMb ?? null, MEMORY_FLOOR_MB));
-  put('console', scaled(e.consoleLines, anchor?.consoleLines ?? null, CONSOLE_FLOOR_LINES));
+  const consoleX = scaled(e.consoleLines, anchor?.consoleLines ?? null, CONSOLE_FLOOR_LINES);
+  put('console', consoleX === null ? null : Math.min(consoleX, CONSOLE_CAP));
   const anchorSlope = anchor?.slopeRatio ?? null;
   if (e.slopeRatio !== null && anchorSlope !== null && anchorSlope > 1) put('slope', Math.log(Math.max(e.slopeRatio, 1)) / Math.log(anchorSlope));
   put('init', e.initShare);
