@@ -4,6 +4,7 @@ import type { BatchRecord, BootRecord } from '@bootlab/trace';
 import type { ResolvedGuest } from './descriptor.ts';
 import { launch, type BootOutcome, type Clock, type Instance } from './launch.ts';
 import { bootingCostKb, type MemoryGuard } from './memory-guard.ts';
+import { freePorts, splitSignals } from './ready-signals.ts';
 import type { BatchPlan } from './plan.ts';
 
 export interface RunState {
@@ -32,6 +33,10 @@ export interface RunState {
 export interface PreparedGuest {
   guest: ResolvedGuest;
   argv: string[];
+  /** Guest ports that tcp/http signals need forwarded; each instance gets its own host ports. */
+  ports?: number[] | undefined;
+  /** The argv with those ports forwarded (host port per guest port). */
+  argvWithPorts?: ((hostfwd: Array<{ host: number; guest: number }>) => string[]) | undefined;
 }
 
 const ns = (t: bigint, origin: bigint) => Number(t - origin);
@@ -114,7 +119,8 @@ export interface BatchResult {
 
 export async function runBatch(state: RunState, plan: BatchPlan, prepared: PreparedGuest): Promise<BatchResult> {
   const { clock } = state;
-  const { guest, argv } = prepared;
+  const { guest } = prepared;
+  const signals = splitSignals(guest.descriptor.ready, guest.descriptor.markers);
   const keepAlive = plan.mode === 'multi' && state.keepAlive;
   const instances: Instance[] = [];
   const written: Promise<void>[] = [];
@@ -141,6 +147,15 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
       });
       break;
     }
+    // Host ports for tcp/http signals are chosen before the launch's schedule point, off the timed path.
+    let argv = prepared.argv;
+    let ports = new Map<number, number>();
+    if (prepared.ports?.length && prepared.argvWithPorts) {
+      const host = await freePorts(prepared.ports.length);
+      const hostfwd = prepared.ports.map((g, i) => ({ guest: g, host: host[i] as number }));
+      ports = new Map(hostfwd.map((f) => [f.guest, f.host]));
+      argv = prepared.argvWithPorts(hostfwd);
+    }
     const scheduled = plan.mode === 'multi' ? start + intervalNs * BigInt(index) : clock();
     if (plan.mode === 'multi') await waitUntil(clock, scheduled);
     if (state.stopRequested) {
@@ -151,8 +166,9 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     const inst = launch({
       argv,
       launcher: state.launcher,
-      ready: guest.descriptor.ready,
-      markers: guest.descriptor.markers,
+      ready: signals.consoleReady,
+      markers: signals.consoleMarkers,
+      signals: signals.other.size ? { signals: signals.other, ports } : undefined,
       timeoutMs: state.timeoutMs,
       keepAlive,
       clock,

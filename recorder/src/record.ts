@@ -16,6 +16,7 @@ import { backgroundRunnable, readMemInfo } from './proc.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
 import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
+import { forwardedPorts } from './descriptor.ts';
 import { Sampler } from './sampler.ts';
 import { TraceWriter } from './trace-writer.ts';
 
@@ -111,15 +112,12 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   for (const spec of options.guests) {
     const guest = resolveGuest(spec);
     if (guests.has(guest.descriptor.name)) throw new Error(`guest '${guest.descriptor.name}' given twice`);
-    const argv = buildQemuArgv({
-      qemu: qemu.binary,
-      guest,
-      accel: verdict.accel,
-      profile: options.profile,
-      machine: options.machine,
-      firmware,
-    });
-    guests.set(guest.descriptor.name, { guest, argv });
+    const argvFor = (hostfwd: Array<{ host: number; guest: number }>) =>
+      buildQemuArgv({ qemu: qemu.binary, guest, accel: verdict.accel, profile: options.profile, machine: options.machine, firmware, hostfwd });
+    const ports = forwardedPorts(guest.descriptor);
+    // Built once with placeholder ports so a descriptor error (no NIC for a tcp signal) fails before any VM.
+    const argv = argvFor(ports.map((p) => ({ host: p, guest: p })));
+    guests.set(guest.descriptor.name, { guest, argv, ports, argvWithPorts: argvFor });
   }
   const guestNames = [...guests.keys()];
   // Every VMM runs under a launcher that has the kernel kill it when the recorder dies, even by SIGKILL.

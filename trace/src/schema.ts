@@ -20,7 +20,7 @@ export const Mode = z.enum(MODES);
 export type Mode = z.infer<typeof Mode>;
 
 export const ImageInfo = z.object({
-  role: z.enum(['kernel', 'initrd', 'drive', 'firmware']),
+  role: z.enum(['kernel', 'initrd', 'drive', 'firmware', 'cdrom']),
   path: z.string(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
