@@ -1,7 +1,8 @@
 // Runs one planned batch: a single-mode series of back-to-back boots, or a multi-mode launch of n
 // instances at a fixed interval. Turns each instance's outcome into a boot record as soon as it is known.
 import type { BatchRecord, BootRecord } from '@bootlab/trace';
-import type { ResolvedGuest } from './descriptor.ts';
+import { signalKind, type ResolvedGuest } from './descriptor.ts';
+import { lastMeaningfulLines } from './failure-lines.ts';
 import { launch, type BootOutcome, type Clock, type Instance } from './launch.ts';
 import { bootingCostKb, type MemoryGuard } from './memory-guard.ts';
 import { freePorts, splitSignals } from './ready-signals.ts';
@@ -25,7 +26,7 @@ export interface RunState {
   stopRequested: string | null;
   write: (record: BootRecord | BatchRecord) => void;
   onGuard: (batch: BatchPlan, reason: string, data: Record<string, unknown>) => void;
-  onBoot: (outcome: BootOutcome) => void;
+  onBoot: (outcome: BootOutcome, guest: string) => void;
   /** A record could not be written (disk full, …): stop the run, keeping what is already on disk. */
   fail: (error: Error) => void;
 }
@@ -50,6 +51,7 @@ export function toBootRecord(
   runningAtLaunch: number,
   argv: readonly string[],
   o: BootOutcome,
+  readySignal: 'console' | 'tcp' | 'http' | 'exit' = 'console',
 ): BootRecord {
   const { origin } = state;
   const markers: Record<string, number> = {};
@@ -81,6 +83,8 @@ export function toBootRecord(
     signal: o.signal,
     error: o.error,
     console_tail: o.consoleTail,
+    ...(o.status !== 'ok' ? { last_lines: lastMeaningfulLines(o.consoleTail) } : {}),
+    ...(o.status === 'ok' && readySignal !== 'console' ? { ready_signal: readySignal } : {}),
     running_at_launch: runningAtLaunch,
     pid: o.pid,
     argv: [...argv],
@@ -183,8 +187,8 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
             const largest = state.largestRssAtTe.get(plan.guest) ?? 0;
             state.largestRssAtTe.set(plan.guest, Math.max(largest, outcome.rssKbAtTe));
           }
-          state.onBoot(outcome);
-          state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome));
+          state.onBoot(outcome, plan.guest);
+          state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome, signalKind(guest.descriptor.ready)));
         })
         .catch((err: Error) => state.fail(err)),
     );

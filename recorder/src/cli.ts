@@ -53,7 +53,14 @@ export function summarizeRecord(result: RecordResult): string {
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  return `${result.path}: ${result.status}, ${result.boots} boot(s) (${counts || 'none'}), accelerator ${result.accel}`;
+  const lines = [`${result.path}: ${result.status}, ${result.boots} boot(s) (${counts || 'none'}), accelerator ${result.accel}`];
+  // A failed boot should say why without opening the trace: its status, error, and last console lines.
+  for (const f of result.failures ?? []) {
+    const statuses = Object.entries(f.statuses).map(([k, v]) => `${v} ${k}`).join(', ');
+    lines.push(`  ${f.guest}: ${f.failed} failed (${statuses})${f.error ? `: ${f.error}` : ''}`);
+    for (const line of f.lastLines) lines.push(`    | ${line}`);
+  }
+  return lines.join('\n');
 }
 
 export function registerRecorderCommands(program: Command): void {

@@ -17,6 +17,7 @@ import { type Progress, silentProgress } from './progress.ts';
 import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
 import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
 import { forwardedPorts } from './descriptor.ts';
+import { lastMeaningfulLines } from './failure-lines.ts';
 import { Sampler } from './sampler.ts';
 import { TraceWriter } from './trace-writer.ts';
 
@@ -69,6 +70,16 @@ export interface RecordResult {
   boots: number;
   accel: 'kvm' | 'tcg';
   accelReason: string;
+  /** Per guest with failed boots: how many, of which statuses, and the last failed boot's last lines. */
+  failures: GuestFailures[];
+}
+
+export interface GuestFailures {
+  guest: string;
+  failed: number;
+  statuses: Partial<Record<BootStatus, number>>;
+  error: string | null;
+  lastLines: string[];
 }
 
 const QBOOT = '/usr/share/qemu/qboot.rom';
@@ -143,6 +154,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const startedAt = new Date().toISOString();
   const counts = Object.fromEntries(BOOT_STATUSES.map((s) => [s, 0])) as Record<BootStatus, number>;
   let boots = 0;
+  const failures = new Map<string, GuestFailures>();
   let guarded = false;
   let fatal: Error | null = null;
   const write = (record: TraceRecord) => writer.write(record);
@@ -166,9 +178,17 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       progress.note(`memory guard: ${reason}`);
     },
     fail: (error) => requestStop(`fatal: ${error.message}`, error),
-    onBoot: (outcome) => {
+    onBoot: (outcome, guest) => {
       boots++;
       counts[outcome.status]++;
+      if (outcome.status !== 'ok' && outcome.status !== 'interrupted') {
+        const f = failures.get(guest) ?? { guest, failed: 0, statuses: {}, error: null, lastLines: [] };
+        f.failed++;
+        f.statuses[outcome.status] = (f.statuses[outcome.status] ?? 0) + 1;
+        f.error = outcome.error ?? f.error;
+        f.lastLines = lastMeaningfulLines(outcome.consoleTail);
+        failures.set(guest, f);
+      }
       progress.boot(outcome.status);
     },
   };
@@ -289,5 +309,5 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     writer.close();
   }
   if (fatal) throw fatal;
-  return { path: writer.path, runId, status, counts, boots, accel: verdict.accel, accelReason: verdict.reason };
+  return { path: writer.path, runId, status, counts, boots, accel: verdict.accel, accelReason: verdict.reason, failures: [...failures.values()] };
 }

@@ -143,6 +143,13 @@ export const BootRecord = z.object({
   error: z.string().nullable(),
   /** Last ~2 KB of console, kept for every status except ok. */
   console_tail: z.string().nullable(),
+  /**
+   * Failed boots: the last meaningful console lines (escapes and blank lines dropped), then QEMU's stderr
+   * lines prefixed "qemu: ". Absent for ok boots and in traces written before it existed.
+   */
+  last_lines: z.array(z.string().max(512)).max(16).optional(),
+  /** Which signal gave Te: "console" (the ready regex), "tcp", "http" or "exit". Absent = console. */
+  ready_signal: z.enum(['console', 'tcp', 'http', 'exit']).optional(),
   /** Instances of this run alive at Ts (not counting this one). */
   running_at_launch: z.number().int().nonnegative(),
   pid: z.number().int().nullable(),
