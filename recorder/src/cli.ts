@@ -5,6 +5,7 @@ import { buildGuests } from './guest-build.ts';
 import { builtinGuestNames } from './guests.ts';
 import { parseCountList, parseIntervalList } from './plan.ts';
 import { createProgress } from './progress.ts';
+import { probeImage, summarizeProbe } from './probe/probe.ts';
 import { PROFILES, type ProfileName } from './qemu-args.ts';
 import { record, type RecordResult } from './record.ts';
 import type { AccelRequest } from './host.ts';
@@ -147,5 +148,37 @@ export function registerRecorderCommands(program: Command): void {
     .option('--force', 'rebuild even if up to date', false)
     .action(async (names: string[], opts: { force: boolean }) => {
       await buildGuests(names, { force: opts.force, log: (line) => process.stderr.write(`${line}\n`) });
+    });
+  guests
+    .command('probe')
+    .description('detect what an image is, boot it once, and write a descriptor proposing its ready line and markers')
+    .argument('<image>', 'multiboot/PVH ELF, bzImage, raw or qcow2 disk, ISO, or EFI application')
+    .option('-o, --output <file>', 'descriptor to write (default ./<name>.json)')
+    .option('--name <name>', 'guest name (default from the file name)')
+    .option('--initrd <file>', 'initrd for a kernel image')
+    .option('--append <cmdline>', 'kernel command line (bzImage default: console=ttyS0 panic=-1)')
+    .option('--memory <MiB>', 'guest RAM', positiveInt('--memory'))
+    .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
+    .option('--quiet <s>', 'console silence after which the guest counts as up', positiveNumber('--quiet'), 2)
+    .option('--timeout <s>', 'time limit per boot attempt', positiveNumber('--timeout'), 60)
+    .option('--force', 'overwrite the descriptor if it exists', false)
+    .action(async (image: string, opts: { output?: string; name?: string; initrd?: string; append?: string; memory?: number; accel: AccelRequest; qemu: string; quiet: number; timeout: number; force: boolean }) => {
+      const result = await probeImage({
+        image,
+        output: opts.output,
+        name: opts.name,
+        initrd: opts.initrd,
+        append: opts.append,
+        memoryMb: opts.memory,
+        accel: opts.accel,
+        qemu: opts.qemu,
+        quietMs: opts.quiet * 1000,
+        limitMs: opts.timeout * 1000,
+        force: opts.force,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`${summarizeProbe(result, image)}\n`);
+      if (!result.output) process.exitCode = 1;
     });
 }
