@@ -56,8 +56,8 @@ export function bootOnce(options: BootOnceOptions): Promise<BootCapture> {
       if (quiet) clearTimeout(quiet);
       quiet = setTimeout(() => finish('quiet'), options.quietMs);
     };
+    // Quiet counts only once the guest has printed: firmware such as OVMF under TCG is silent for seconds.
     const limit = setTimeout(() => finish('limit'), options.limitMs);
-    armQuiet();
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

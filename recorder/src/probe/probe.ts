@@ -2,7 +2,7 @@
 // paper devices make it fail; SeaBIOS, then OVMF for disks and ISOs), propose a ready line and markers from
 // what it printed, and write a descriptor the user can edit and pass to `record` / `classify`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { decideAccel, probeQemu, type AccelRequest } from '../host.ts';
 import { parseDescriptor } from '../descriptor.ts';
@@ -45,6 +45,9 @@ export interface ProbeResult {
   proposal: Proposal | null;
 }
 
+/** Minimum console silence that counts as "up" for UEFI boots. */
+export const OVMF_QUIET_MS = 5000;
+
 export class ProbeError extends Error {
   constructor(message: string) {
     super(message);
@@ -57,15 +60,33 @@ function guestName(image: string): string {
   return (stem || 'guest').slice(0, 64);
 }
 
-/** An EFI system partition image (FAT, no partition table) holding the application as the removable-media boot path. */
-function makeEsp(app: string, esp: string): void {
-  rmSync(esp, { force: true });
+/**
+ * A CD image that boots the application under UEFI: an El Torito EFI entry holding a FAT image (made by
+ * mtools) with the application at the default boot path \\EFI\\BOOT\\BOOTX64.EFI, the layout
+ * grub-mkrescue uses. OVMF finds it without any boot entry configured.
+ */
+function makeEfiIso(app: string, iso: string): void {
+  const work = `${iso}.d`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const fat = `${work}/efi.img`;
+  // FAT size: the application plus 1 MiB of slack, in 1 KiB units, at least 1440.
+  const kib = Math.max(1440, Math.ceil(statSync(app).size / 1024) + 1024);
   try {
-    execFileSync('mformat', ['-i', esp, '-C', '-T', '65536', '-h', '2', '-s', '32', '::'], { stdio: 'pipe' });
-    execFileSync('mmd', ['-i', esp, '::/EFI', '::/EFI/BOOT'], { stdio: 'pipe' });
-    execFileSync('mcopy', ['-i', esp, app, '::/EFI/BOOT/BOOTX64.EFI'], { stdio: 'pipe' });
+    execFileSync('mformat', ['-i', fat, '-C', '-f', String(kib), '::'], { stdio: 'pipe' });
+  } catch {
+    // mformat knows only floppy sizes for -f; give the geometry instead.
+    rmSync(fat, { force: true });
+    execFileSync('mformat', ['-i', fat, '-C', '-T', String(kib * 2), '-h', '2', '-s', '32', '::'], { stdio: 'pipe' });
+  }
+  try {
+    execFileSync('mmd', ['-i', fat, '::/EFI', '::/EFI/BOOT'], { stdio: 'pipe' });
+    execFileSync('mcopy', ['-i', fat, app, '::/EFI/BOOT/BOOTX64.EFI'], { stdio: 'pipe' });
+    execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-e', 'efi.img', '-no-emul-boot', '-o', iso, work], { stdio: 'pipe' });
   } catch (err) {
-    throw new ProbeError(`cannot build an EFI system partition for ${app} with mtools (apt-get install mtools): ${(err as Error).message.split('\n')[0]}`);
+    throw new ProbeError(`cannot build a UEFI-bootable ISO for ${app} (apt-get install mtools xorriso): ${(err as Error).message.split('\n')[0]}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -91,9 +112,10 @@ function bootFields(detection: Detection, image: string, options: ProbeOptions, 
     case 'raw-disk':
       return { drive: rel(image), drive_format: 'raw' };
     case 'efi-app': {
-      const esp = resolve(outDir, `${guestName(image)}-esp.img`);
-      makeEsp(image, esp);
-      return { drive: rel(esp), drive_format: 'raw', firmware: 'ovmf' };
+      const iso = resolve(outDir, `${guestName(image)}-efi.iso`);
+      makeEfiIso(image, iso);
+      // OVMF loads the whole application into guest RAM before starting it: 50 MiB is not enough for big ones.
+      return { cdrom: rel(iso), firmware: 'ovmf', memory_mb: options.memoryMb ?? 128 };
     }
     default:
       return null;
@@ -130,7 +152,9 @@ export async function probeImage(options: ProbeOptions): Promise<ProbeResult> {
       const guest = parseDescriptor(candidate, output, outDir);
       const argv = buildQemuArgv({ qemu: qemu.binary, guest, accel: accel.accel, profile });
       options.log(`  try ${attempts.length + 1}: ${firmware === 'ovmf' ? 'OVMF (UEFI)' : 'SeaBIOS'}, ${profile} profile, ${accel.accel}`);
-      const capture = await bootOnce({ argv, quietMs: options.quietMs, limitMs: options.limitMs });
+      // Under OVMF a boot loader may pause for seconds between lines (TCG): give it a longer silence.
+      const quietMs = firmware === 'ovmf' ? Math.max(options.quietMs, OVMF_QUIET_MS) : options.quietMs;
+      const capture = await bootOnce({ argv, quietMs, limitMs: options.limitMs });
       const failure = looksFailed(capture.lines, capture.stderr, capture.exitCode);
       attempts.push({ firmware, profile, capture, failure });
       options.log(`    ${failure ? `failed: ${failure}` : `booted: ${capture.lines.length} console lines, ${describeEnd(capture)}`}`);

@@ -82,10 +82,11 @@ export function propose(lines: readonly ConsoleLine[]): Proposal | null {
 
 /** Whether a capture looks like a failed boot: nothing printed, or its last words say so. */
 export function looksFailed(lines: readonly ConsoleLine[], stderr: string, exitCode: number | null): string | null {
-  if (lines.length === 0) return stderr ? `no console output; QEMU: ${stderr.split('\n').pop()}` : 'no console output';
-  const tail = lines.slice(-3).map((l) => l.text);
-  const failure = tail.find((t) => FAILURE_LINE.test(t));
-  if (failure) return `the console ends with "${failure}"`;
+  if (lines.length === 0) return stderr ? `no console output; QEMU: ${stderr.split('\n').pop()}` : 'no console output before the time limit';
+  // Only the very last line counts: boot loaders print harmless errors on the way (GRUB under UEFI: "no
+  // suitable video mode found") and the guest's own lines follow.
+  const last = lines[lines.length - 1]?.text ?? '';
+  if (FAILURE_LINE.test(last)) return `the console ends with "${last}"`;
   if (!lines.some((l) => !LOADER_NOISE.test(l.text))) return `only firmware/boot loader output (last: "${lines[lines.length - 1]?.text}")`;
   if (exitCode !== null && exitCode !== 0 && /qemu-system|error/i.test(stderr)) return `QEMU exited with ${exitCode}: ${stderr.split('\n').pop()}`;
   return null;
