@@ -60,6 +60,7 @@ export class SignalWatcher {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  private attempts = 0;
 
   constructor(private readonly spec: NonConsoleSignals) {
     for (const name of spec.signals.keys()) this.pending.add(name);
@@ -67,6 +68,11 @@ export class SignalWatcher {
 
   get empty(): boolean {
     return this.spec.signals.size === 0;
+  }
+
+  /** Connections opened so far (all signals): what the bounded rate limits. */
+  get attemptCount(): number {
+    return this.attempts;
   }
 
   start(): void {
@@ -125,6 +131,7 @@ export class SignalWatcher {
     const guestPort = 'tcp' in signal ? signal.tcp : signal.http;
     const hostPort = this.spec.ports.get(guestPort);
     if (hostPort === undefined) return null;
+    this.attempts++;
     const socket = connect({ host: '127.0.0.1', port: hostPort });
     this.sockets.add(socket);
     socket.setNoDelay(true);
