@@ -157,19 +157,21 @@ export function registerRecorderCommands(program: Command): void {
     .option('--name <name>', 'guest name (default from the file name)')
     .option('--initrd <file>', 'initrd for a kernel image')
     .option('--append <cmdline>', 'kernel command line (bzImage default: console=ttyS0 panic=-1)')
+    .option('--drive <file>', 'disk attached read-only to a kernel image\'s guest (e.g. its root file system)')
     .option('--memory <MiB>', 'guest RAM', positiveInt('--memory'))
     .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
     .option('--quiet <s>', 'console silence after which the guest counts as up', positiveNumber('--quiet'), 2)
     .option('--timeout <s>', 'time limit per boot attempt', positiveNumber('--timeout'), 60)
     .option('--force', 'overwrite the descriptor if it exists', false)
-    .action(async (image: string, opts: { output?: string; name?: string; initrd?: string; append?: string; memory?: number; accel: AccelRequest; qemu: string; quiet: number; timeout: number; force: boolean }) => {
+    .action(async (image: string, opts: { output?: string; name?: string; initrd?: string; append?: string; drive?: string; memory?: number; accel: AccelRequest; qemu: string; quiet: number; timeout: number; force: boolean }) => {
       const result = await probeImage({
         image,
         output: opts.output,
         name: opts.name,
         initrd: opts.initrd,
         append: opts.append,
+        drive: opts.drive,
         memoryMb: opts.memory,
         accel: opts.accel,
         qemu: opts.qemu,

@@ -69,6 +69,9 @@ test('the ready line is the last guest line before the console went quiet; kerne
   const twice = propose(['app: ready 1 of 2', 'app: ready 2 of 2'].map((text, i) => ({ atMs: i, text })));
   assert.equal(twice?.ready, '^app: ready \\d+ of \\d+');
   assert.equal(propose([{ atMs: 0, text: 'SeaBIOS (version 1)' }]), null);
+  // A general-purpose kernel keeps logging after user space said it is up: the announcement wins.
+  const os = propose(['[    0.000000] Linux version 6.1', 'bootlab: ready', '[   38.473481] powernow_k8: Power state transitions not supported'].map((text, i) => ({ atMs: i, text })));
+  assert.equal(os?.ready, '^bootlab: ready');
 });
 
 test('failed boots: no output, only firmware, or a last line that says so', () => {

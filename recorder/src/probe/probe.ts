@@ -18,6 +18,8 @@ export interface ProbeOptions {
   name?: string | undefined;
   initrd?: string | undefined;
   append?: string | undefined;
+  /** A disk attached read-only to a kernel image's guest (e.g. a root file system). */
+  drive?: string | undefined;
   memoryMb?: number | undefined;
   accel: AccelRequest;
   qemu: string;
@@ -45,8 +47,8 @@ export interface ProbeResult {
   proposal: Proposal | null;
 }
 
-/** Minimum console silence that counts as "up" for UEFI boots. */
-export const OVMF_QUIET_MS = 5000;
+/** Minimum console silence that counts as "up" for UEFI boots and Linux kernels. */
+export const SLOW_QUIET_MS = 5000;
 
 export class ProbeError extends Error {
   constructor(message: string) {
@@ -90,19 +92,25 @@ function makeEfiIso(app: string, iso: string): void {
   }
 }
 
+function driveFields(drive: string | undefined, rel: (p: string) => string): Record<string, unknown> {
+  if (!drive) return {};
+  return { drive: rel(drive), drive_format: detectImage(resolve(drive)).kind === 'qcow2' ? 'qcow2' : 'raw' };
+}
+
 /** The descriptor fields that boot this kind of image (paths relative to the descriptor's folder). */
 function bootFields(detection: Detection, image: string, options: ProbeOptions, outDir: string): Record<string, unknown> | null {
   const rel = (p: string) => relative(outDir, resolve(p));
   switch (detection.kind) {
     case 'multiboot-elf':
     case 'pvh-elf':
-      return { kernel: rel(image), ...(options.append ? { append: options.append } : {}), ...(options.initrd ? { initrd: rel(options.initrd) } : {}) };
+      return { kernel: rel(image), ...(options.append ? { append: options.append } : {}), ...(options.initrd ? { initrd: rel(options.initrd) } : {}), ...driveFields(options.drive, rel) };
     case 'bzimage':
       return {
         kernel: rel(image),
         ...(options.initrd ? { initrd: rel(options.initrd) } : {}),
         append: options.append ?? 'console=ttyS0 panic=-1',
-        memory_mb: options.memoryMb ?? 128,
+        ...driveFields(options.drive, rel),
+        memory_mb: options.memoryMb ?? (options.drive ? 256 : 128),
         qemu_args: ['-no-reboot'],
       };
     case 'iso':
@@ -153,7 +161,8 @@ export async function probeImage(options: ProbeOptions): Promise<ProbeResult> {
       const argv = buildQemuArgv({ qemu: qemu.binary, guest, accel: accel.accel, profile });
       options.log(`  try ${attempts.length + 1}: ${firmware === 'ovmf' ? 'OVMF (UEFI)' : 'SeaBIOS'}, ${profile} profile, ${accel.accel}`);
       // Under OVMF a boot loader may pause for seconds between lines (TCG): give it a longer silence.
-      const quietMs = firmware === 'ovmf' ? Math.max(options.quietMs, OVMF_QUIET_MS) : options.quietMs;
+      // So may a general-purpose OS between kernel and user space.
+      const quietMs = firmware === 'ovmf' || detection.kind === 'bzimage' ? Math.max(options.quietMs, SLOW_QUIET_MS) : options.quietMs;
       const capture = await bootOnce({ argv, quietMs, limitMs: options.limitMs });
       const failure = looksFailed(capture.lines, capture.stderr, capture.exitCode);
       attempts.push({ firmware, profile, capture, failure });

@@ -8,6 +8,10 @@ const LOADER_NOISE =
 export const FAILURE_LINE = /\b(kernel panic|panic|abort(ing|ed)?|fatal|no bootable device|boot failed|not in manifest|unhandled exception|triple fault|error)\b/i;
 
 const MAX_REGEX_TEXT = 48;
+/** Lines that announce readiness in so many words. */
+const READYISH = /\bready\b|\blogin: *$|\blistening on\b|\bserving on\b/i;
+/** A kernel log line ("[    1.234567] …"): a general-purpose kernel keeps logging after user space is up. */
+const KERNEL_LOG = /^\[\s*\d+\.\d+\]/;
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -59,13 +63,17 @@ export interface Proposal {
 }
 
 /**
- * The ready line: the last line before the console went quiet (a guest that is up stops printing). The
+ * The ready line: the last line that announces readiness ("ready", "login:", "listening on"), else the
+ * last line that is not kernel log, else the last line before the console went quiet (a guest that is up
+ * stops printing). The
  * `kernel` marker: the first line that is not firmware or boot loader output, if it is not the ready
  * line. `firmware`: SeaBIOS's banner when present.
  */
 export function propose(lines: readonly ConsoleLine[]): Proposal | null {
   const guestLines = lines.filter((l) => !LOADER_NOISE.test(l.text));
-  const readyLine = guestLines[guestLines.length - 1];
+  const readyish = guestLines.filter((l) => READYISH.test(l.text));
+  const userSpace = guestLines.filter((l) => !KERNEL_LOG.test(l.text));
+  const readyLine = readyish[readyish.length - 1] ?? userSpace[userSpace.length - 1] ?? guestLines[guestLines.length - 1];
   if (!readyLine) return null;
   let ready = lineRegex(readyLine.text);
   // The regex must first match the ready line itself, not an earlier line sharing its prefix.
