@@ -22,7 +22,8 @@ export function registerDemoCommand(program: Command): void {
       const dir = resolve(opts.output);
       const log = (line: string) => process.stderr.write(`${line}\n`);
       await buildGuests([], { log });
-      const guests = builtinGuestNames().filter((g) => g !== 'debian' || !opts.quick);
+      // guests/grub holds boot-path test images (minkernel behind GRUB), not a guest class of its own.
+      const guests = builtinGuestNames().filter((g) => g !== 'grub' && (g !== 'debian' || !opts.quick));
       const common: Omit<RecordOptions, 'mode' | 'n' | 'intervalsMs' | 'output' | 'keepAlive'> = {
         guests,
         repeat: 1,

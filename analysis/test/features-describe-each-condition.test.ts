@@ -87,3 +87,18 @@ test('markers seen in the same read keep the recorded (descriptor) order, so eve
   const tied = { ...base, markers: { platform: base.ts_ns + 10, devices: base.ts_ns + 10 } };
   assert.deepEqual(phasesOf(tied).map((p) => p.name), ['Ts→platform', 'platform→devices', 'devices→Te']);
 });
+
+test('failed boots explain themselves in the warning: the most common last console line and QEMU message', async () => {
+  const { failureWhy } = await import('../src/features/compute.ts');
+  type B = Parameters<typeof failureWhy>[0][number];
+  const failed = (lines: string[] | undefined, error: string | null = null) => ({ status: 'exited', last_lines: lines, error }) as unknown as B;
+  const why = failureWhy([
+    failed(['Booting from ROM..', 'virtio-net device 0 not in manifest. Aborting', 'qemu: qemu-system-x86_64: guest aborted']),
+    failed(['virtio-net device 0 not in manifest. Aborting']),
+    failed(['virtio-net device 0 not in manifest. Aborting', 'qemu: qemu-system-x86_64: guest aborted']),
+    { status: 'ok' } as unknown as B,
+  ]);
+  assert.equal(why, '; last console line "virtio-net device 0 not in manifest. Aborting", "qemu: qemu-system-x86_64: guest aborted" (2 boots)');
+  assert.equal(failureWhy([failed(undefined, 'no ready line within 60 s')]), '; "no ready line within 60 s"', 'older traces: the error');
+  assert.equal(failureWhy([{ status: 'ok' } as unknown as B]), '');
+});

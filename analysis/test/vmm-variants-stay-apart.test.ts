@@ -10,6 +10,15 @@ test('the VMM variant is read from the machine type and firmware in a boot argv'
   assert.equal(vmmVariant(['qemu']), 'pc', "QEMU's default machine");
 });
 
+test('a device set other than the paper profile\'s is part of the variant; disks and isa-debug-exit are not', () => {
+  const paper = ['-netdev', 'user,id=un0,restrict=on', '-device', 'virtio-net-pci,netdev=un0', '-device', 'virtio-rng-pci'];
+  assert.equal(vmmVariant(['qemu', '-M', 'pc', ...paper, '-device', 'isa-debug-exit,iobase=0xf4']), 'pc');
+  assert.equal(vmmVariant(['qemu', '-M', 'microvm', '-device', 'virtio-net-device,netdev=un0', '-device', 'virtio-rng-device', '-device', 'virtio-blk-device,drive=disk0']), 'microvm');
+  assert.equal(vmmVariant(['qemu', '-M', 'pc', '-nic', 'none']), 'pc[bare]');
+  assert.equal(vmmVariant(['qemu', '-M', 'pc', '-nic', 'none', '-device', 'virtio-rng-pci']), 'pc[virtio-rng-pci]');
+  assert.equal(vmmVariant(['qemu', '-bios', '/usr/share/ovmf/OVMF.fd', '-nic', 'none']), 'pc+OVMF.fd[bare]');
+});
+
 test('a microvm run of the same guest is its own condition and does not move its class inputs', async () => {
   const { syntheticTrace } = await import('./fixtures/synthetic.ts');
   const { parseTraceText, assembleTraceSet, computeFeatures } = await import('../src/core.ts');

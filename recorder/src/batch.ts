@@ -1,9 +1,11 @@
 // Runs one planned batch: a single-mode series of back-to-back boots, or a multi-mode launch of n
 // instances at a fixed interval. Turns each instance's outcome into a boot record as soon as it is known.
 import type { BatchRecord, BootRecord } from '@bootlab/trace';
-import type { ResolvedGuest } from './descriptor.ts';
+import { signalKind, type ResolvedGuest } from './descriptor.ts';
+import { lastMeaningfulLines } from './failure-lines.ts';
 import { launch, type BootOutcome, type Clock, type Instance } from './launch.ts';
 import { bootingCostKb, type MemoryGuard } from './memory-guard.ts';
+import { freePorts, splitSignals } from './ready-signals.ts';
 import type { BatchPlan } from './plan.ts';
 
 export interface RunState {
@@ -24,7 +26,7 @@ export interface RunState {
   stopRequested: string | null;
   write: (record: BootRecord | BatchRecord) => void;
   onGuard: (batch: BatchPlan, reason: string, data: Record<string, unknown>) => void;
-  onBoot: (outcome: BootOutcome) => void;
+  onBoot: (outcome: BootOutcome, guest: string) => void;
   /** A record could not be written (disk full, …): stop the run, keeping what is already on disk. */
   fail: (error: Error) => void;
 }
@@ -32,6 +34,10 @@ export interface RunState {
 export interface PreparedGuest {
   guest: ResolvedGuest;
   argv: string[];
+  /** Guest ports that tcp/http signals need forwarded; each instance gets its own host ports. */
+  ports?: number[] | undefined;
+  /** The argv with those ports forwarded (host port per guest port). */
+  argvWithPorts?: ((hostfwd: Array<{ host: number; guest: number }>) => string[]) | undefined;
 }
 
 const ns = (t: bigint, origin: bigint) => Number(t - origin);
@@ -45,6 +51,7 @@ export function toBootRecord(
   runningAtLaunch: number,
   argv: readonly string[],
   o: BootOutcome,
+  readySignal: 'console' | 'tcp' | 'http' | 'exit' = 'console',
 ): BootRecord {
   const { origin } = state;
   const markers: Record<string, number> = {};
@@ -76,6 +83,8 @@ export function toBootRecord(
     signal: o.signal,
     error: o.error,
     console_tail: o.consoleTail,
+    ...(o.status !== 'ok' ? { last_lines: lastMeaningfulLines(o.consoleTail) } : {}),
+    ...(o.status === 'ok' && readySignal !== 'console' ? { ready_signal: readySignal } : {}),
     running_at_launch: runningAtLaunch,
     pid: o.pid,
     argv: [...argv],
@@ -116,7 +125,8 @@ export interface BatchResult {
 
 export async function runBatch(state: RunState, plan: BatchPlan, prepared: PreparedGuest): Promise<BatchResult> {
   const { clock } = state;
-  const { guest, argv } = prepared;
+  const { guest } = prepared;
+  const signals = splitSignals(guest.descriptor.ready, guest.descriptor.markers);
   const keepAlive = plan.mode === 'multi' && state.keepAlive;
   const instances: Instance[] = [];
   const written: Promise<void>[] = [];
@@ -143,6 +153,15 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
       });
       break;
     }
+    // Host ports for tcp/http signals are chosen before the launch's schedule point, off the timed path.
+    let argv = prepared.argv;
+    let ports = new Map<number, number>();
+    if (prepared.ports?.length && prepared.argvWithPorts) {
+      const host = await freePorts(prepared.ports.length);
+      const hostfwd = prepared.ports.map((g, i) => ({ guest: g, host: host[i] as number }));
+      ports = new Map(hostfwd.map((f) => [f.guest, f.host]));
+      argv = prepared.argvWithPorts(hostfwd);
+    }
     const scheduled = plan.mode === 'multi' ? start + intervalNs * BigInt(index) : clock();
     if (plan.mode === 'multi') await waitUntil(clock, scheduled);
     if (state.stopRequested) {
@@ -153,8 +172,9 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     const inst = launch({
       argv,
       launcher: state.launcher,
-      ready: guest.descriptor.ready,
-      markers: guest.descriptor.markers,
+      ready: signals.consoleReady,
+      markers: signals.consoleMarkers,
+      signals: signals.other.size ? { signals: signals.other, ports } : undefined,
       timeoutMs: state.timeoutMs,
       keepAlive,
       clock,
@@ -169,8 +189,8 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
             const largest = state.largestRssAtTe.get(plan.guest) ?? 0;
             state.largestRssAtTe.set(plan.guest, Math.max(largest, outcome.rssKbAtTe));
           }
-          state.onBoot(outcome);
-          state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome));
+          state.onBoot(outcome, plan.guest);
+          state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome, signalKind(guest.descriptor.ready)));
         })
         .catch((err: Error) => state.fail(err)),
     );

@@ -5,6 +5,7 @@ import { buildGuests } from './guest-build.ts';
 import { builtinGuestNames, guestSetMembers } from './guests.ts';
 import { parseCountList, parseIntervalList } from './plan.ts';
 import { createProgress } from './progress.ts';
+import { probeImage, summarizeProbe } from './probe/probe.ts';
 import { PROFILES, type ProfileName } from './qemu-args.ts';
 import { record, type RecordResult } from './record.ts';
 import { addSlurmRecordOptions, doctorOnSlurm, recordOnSlurm, registerSlurmCommands, type SlurmCliOptions } from './slurm/cli.ts';
@@ -54,7 +55,14 @@ export function summarizeRecord(result: RecordResult): string {
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  return `${result.path}: ${result.status}, ${result.boots} boot(s) (${counts || 'none'}), accelerator ${result.accel}`;
+  const lines = [`${result.path}: ${result.status}, ${result.boots} boot(s) (${counts || 'none'}), accelerator ${result.accel}`];
+  // A failed boot should say why without opening the trace: its status, error, and last console lines.
+  for (const f of result.failures ?? []) {
+    const statuses = Object.entries(f.statuses).map(([k, v]) => `${v} ${k}`).join(', ');
+    lines.push(`  ${f.guest}: ${f.failed} failed (${statuses})${f.error ? `: ${f.error}` : ''}`);
+    for (const line of f.lastLines) lines.push(`    | ${line}`);
+  }
+  return lines.join('\n');
 }
 
 export function registerRecorderCommands(program: Command): void {
@@ -153,4 +161,38 @@ export function registerRecorderCommands(program: Command): void {
       await buildGuests(names, { force: opts.force, log: (line) => process.stderr.write(`${line}\n`) });
     });
   registerSlurmCommands(program);
+  guests
+    .command('probe')
+    .description('detect what an image is, boot it once, and write a descriptor proposing its ready line and markers')
+    .argument('<image>', 'multiboot/PVH ELF, bzImage, raw or qcow2 disk, ISO, or EFI application')
+    .option('-o, --output <file>', 'descriptor to write (default ./<name>.json)')
+    .option('--name <name>', 'guest name (default from the file name)')
+    .option('--initrd <file>', 'initrd for a kernel image')
+    .option('--append <cmdline>', 'kernel command line (bzImage default: console=ttyS0 panic=-1)')
+    .option('--drive <file>', 'disk attached read-only to a kernel image\'s guest (e.g. its root file system)')
+    .option('--memory <MiB>', 'guest RAM', positiveInt('--memory'))
+    .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('--qemu <path>', 'QEMU binary', 'qemu-system-x86_64')
+    .option('--quiet <s>', 'console silence after which the guest counts as up', positiveNumber('--quiet'), 2)
+    .option('--timeout <s>', 'time limit per boot attempt', positiveNumber('--timeout'), 60)
+    .option('--force', 'overwrite the descriptor if it exists', false)
+    .action(async (image: string, opts: { output?: string; name?: string; initrd?: string; append?: string; drive?: string; memory?: number; accel: AccelRequest; qemu: string; quiet: number; timeout: number; force: boolean }) => {
+      const result = await probeImage({
+        image,
+        output: opts.output,
+        name: opts.name,
+        initrd: opts.initrd,
+        append: opts.append,
+        drive: opts.drive,
+        memoryMb: opts.memory,
+        accel: opts.accel,
+        qemu: opts.qemu,
+        quietMs: opts.quiet * 1000,
+        limitMs: opts.timeout * 1000,
+        force: opts.force,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`${summarizeProbe(result, image)}\n`);
+      if (!result.output) process.exitCode = 1;
+    });
 }

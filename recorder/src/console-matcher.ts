@@ -118,6 +118,11 @@ export class ConsoleMatcher {
     return this.readyVolume;
   }
 
+  /** Console volume so far (counted while a pattern is still pending): for a ready signal that is not a console line. */
+  get volumeSoFar(): { lines: number; chars: number } {
+    return { lines: this.cleanedLines, chars: this.cleanedChars };
+  }
+
   /** First-match times of named markers (the ready pattern excluded). */
   markerTimes(): Map<string, bigint> {
     const out = new Map(this.hits);

@@ -59,7 +59,7 @@ function expectedImages(guestDir: string): string[] {
   const images: string[] = [];
   for (const file of readdirSync(guestDir).filter((f) => f.endsWith('.json'))) {
     const g = loadDescriptorFile(join(guestDir, file));
-    images.push(g.kernel, ...[g.initrd, g.drive].filter((p): p is string => p !== null));
+    images.push(...[g.kernel, g.initrd, g.drive, g.cdrom, ...g.drives.map((d) => d.file)].filter((p): p is string => p !== null));
   }
   return images;
 }

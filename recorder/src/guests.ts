@@ -73,9 +73,12 @@ export function resolveGuest(spec: string, guestsDir = GUESTS_DIR): ResolvedGues
 }
 
 function imagePaths(guest: ResolvedGuest): Array<[ImageInfo['role'], string]> {
-  const out: Array<[ImageInfo['role'], string]> = [['kernel', guest.kernel]];
+  const out: Array<[ImageInfo['role'], string]> = [];
+  if (guest.kernel) out.push(['kernel', guest.kernel]);
   if (guest.initrd) out.push(['initrd', guest.initrd]);
   if (guest.drive) out.push(['drive', guest.drive]);
+  for (const drive of guest.drives) out.push(['drive', drive.file]);
+  if (guest.cdrom) out.push(['cdrom', guest.cdrom]);
   if (guest.firmware) out.push(['firmware', guest.firmware]);
   return out;
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { BootStatus } from '@bootlab/trace';
 import { ConsoleMatcher } from './console-matcher.ts';
+import { READY_NAME, SignalWatcher, type NonConsoleSignals, type SignalHit } from './ready-signals.ts';
 import { readCpuMs, readRssKb } from './proc.ts';
 
 export type Clock = () => bigint;
@@ -20,6 +21,8 @@ export interface LaunchSpec {
   /** Keep the instance running after Te (until the caller stops it) instead of killing it at once. */
   keepAlive: boolean;
   clock: Clock;
+  /** tcp/http/exit signals (ready-signals.ts); the ready one, if any, is named READY_NAME and `ready` never matches. */
+  signals?: Omit<NonConsoleSignals, 'clock' | 'onHit'> | undefined;
 }
 
 /** Everything observed about one boot; the scheduler turns it into a trace record. */
@@ -69,10 +72,14 @@ export class Instance {
   private alive = true;
   private lastCpuMs: number | null = null;
   private lastRssKb: number | null = null;
+  private readonly watcher: SignalWatcher | null;
+  private readonly signalHits = new Map<string, SignalHit>();
+  private exitStamp: bigint | null = null;
 
   constructor(spec: LaunchSpec) {
     this.spec = spec;
     this.matcher = new ConsoleMatcher({ ready: spec.ready, markers: spec.markers });
+    this.watcher = spec.signals?.signals.size ? new SignalWatcher({ ...spec.signals, clock: spec.clock, onHit: (hit) => this.onSignal(hit) }) : null;
     this.concluded = new Promise((resolve) => (this.resolveConcluded = resolve));
     const [file, ...args] = [...spec.launcher, ...spec.argv];
     let child: ChildProcess | null = null;
@@ -103,12 +110,16 @@ export class Instance {
       this.alive = false;
       this.conclude('spawn_error', { error: err.message });
     });
+    // The exit itself is stamped here; 'close' comes once the pipes are drained (console markers all in).
+    child.once('exit', () => (this.exitStamp = spec.clock()));
     child.once('close', (code, signal) => {
       this.alive = false;
       this.clearTimer();
+      this.watcher?.exited(code, this.exitStamp ?? spec.clock());
       const error = this.vmmMessage();
       this.conclude(error && code !== 0 ? 'vmm_error' : 'exited', { exitCode: code, signal, error });
     });
+    this.watcher?.start();
     this.timer = setTimeout(() => {
       this.conclude('timeout', { error: `no ready line within ${spec.timeoutMs / 1000} s` }, true);
     }, spec.timeoutMs);
@@ -152,6 +163,12 @@ export class Instance {
     }
   }
 
+  private onSignal(hit: SignalHit): void {
+    if (this.outcome !== null) return;
+    this.signalHits.set(hit.name, hit);
+    if (hit.name === READY_NAME) this.conclude('ok', {}, !this.spec.keepAlive);
+  }
+
   private onStderr(chunk: string): void {
     this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL);
     if (this.outcome === null && FATAL_VMM.test(chunk)) {
@@ -179,7 +196,11 @@ export class Instance {
     const end = this.spec.clock();
     this.clearTimer();
     const pid = this.pid;
-    const te = status === 'ok' ? this.matcher.readyAt : null;
+    this.watcher?.stop();
+    const signalReady = this.signalHits.get(READY_NAME) ?? null;
+    const te = status === 'ok' ? (signalReady?.t ?? this.matcher.readyAt) : null;
+    const markers = this.matcher.markerTimes();
+    for (const [name, hit] of this.signalHits) if (name !== READY_NAME) markers.set(name, hit.t);
     // Read the process's CPU time and memory right at Te, before anything else runs.
     const cpuNow = pid !== null && this.alive ? readCpuMs(pid) : null;
     const rssNow = pid !== null && this.alive ? readRssKb(pid) : null;
@@ -191,9 +212,10 @@ export class Instance {
       spawned: this.spawned,
       firstOutput: this.matcher.firstOutputAt,
       te,
-      readyMatch: status === 'ok' ? this.matcher.readyMatch : null,
-      consoleAtTe: status === 'ok' ? this.matcher.volumeAtReady : null,
-      markers: this.matcher.markerTimes(),
+      readyMatch: status === 'ok' ? (signalReady ? signalReady.detail : this.matcher.readyMatch) : null,
+      // Console volume up to Te: to the ready line, or everything printed before a network/exit signal.
+      consoleAtTe: status === 'ok' ? (this.matcher.volumeAtReady ?? this.matcher.volumeSoFar) : null,
+      markers,
       end,
       exitCode: detail.exitCode ?? null,
       signal: detail.signal ?? null,

@@ -15,6 +15,8 @@ export interface QemuCommandOptions {
   machine?: 'pc' | 'q35' | 'microvm' | undefined;
   /** Firmware image overriding the descriptor's: an absolute path, or null for QEMU's default. */
   firmware?: string | null | undefined;
+  /** Guest TCP ports forwarded from 127.0.0.1 host ports (network ready signals), per instance. */
+  hostfwd?: ReadonlyArray<{ host: number; guest: number }> | undefined;
 }
 
 export class QemuArgsError extends Error {
@@ -42,8 +44,29 @@ function checkNetworkArgs(args: readonly string[], origin: string): void {
   }
 }
 
+/** The profile's -device list, or the descriptor's replacement of it. */
+export function effectiveDevices(guest: ResolvedGuest, profile: ProfileName, mmio: boolean): string[] {
+  if (guest.descriptor.devices) return [...guest.descriptor.devices];
+  if (profile === 'bare') return [];
+  return [mmio ? 'virtio-net-device,netdev=un0' : 'virtio-net-pci,netdev=un0', mmio ? 'virtio-rng-device' : 'virtio-rng-pci'];
+}
+
+/** The guest's own profile wins over the run's. */
+export function effectiveProfile(guest: ResolvedGuest, runProfile: ProfileName): ProfileName {
+  return guest.descriptor.profile ?? runProfile;
+}
+
+function driveArgs(file: string, format: string, mode: string, iface: string, mmio: boolean, id: string): string[] {
+  const access = mode === 'snapshot' ? 'snapshot=on' : 'readonly=on';
+  // QEMU splits -drive options on commas; a comma in a path must be doubled.
+  const path = file.replace(/,/g, ',,');
+  if (mmio) return ['-drive', `file=${path},format=${format},if=none,id=${id},${access}`, '-device', `virtio-blk-device,drive=${id}`];
+  return ['-drive', `file=${path},format=${format},if=${iface},${access}`];
+}
+
 export function buildQemuArgv(options: QemuCommandOptions): string[] {
-  const { guest, accel, profile } = options;
+  const { guest, accel } = options;
+  const profile = effectiveProfile(guest, options.profile);
   const d = guest.descriptor;
   const machine = options.machine ?? d.machine;
   const firmware = options.firmware !== undefined ? options.firmware : guest.firmware;
@@ -56,28 +79,25 @@ export function buildQemuArgv(options: QemuCommandOptions): string[] {
   else argv.push('-accel', 'tcg', '-cpu', 'max');
   argv.push('-m', String(d.memory_mb));
   if (firmware) argv.push('-bios', firmware);
-  if (profile === 'paper') {
-    argv.push('-netdev', PAPER_NETDEV);
-    argv.push('-device', mmio ? 'virtio-net-device,netdev=un0' : 'virtio-net-pci,netdev=un0');
-    argv.push('-device', mmio ? 'virtio-rng-device' : 'virtio-rng-pci');
-  } else {
-    // Without any network option QEMU adds a default NIC with unrestricted user networking.
-    argv.push('-nic', 'none');
+  const devices = effectiveDevices(guest, profile, mmio);
+  const hostfwd = options.hostfwd ?? [];
+  const usesNet = devices.some((dev) => /(^|,)netdev=un0(,|$)/.test(dev));
+  if (hostfwd.length && !usesNet) {
+    throw new QemuArgsError(`${guest.descriptorPath ?? d.name}: ready/markers: tcp and http signals need a NIC on netdev=un0 (the paper profile's, or one in devices)`);
   }
-  argv.push('-kernel', guest.kernel);
+  if (usesNet) {
+    const fwd = hostfwd.map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`).join('');
+    argv.push('-netdev', PAPER_NETDEV + fwd);
+  }
+  for (const dev of devices) argv.push('-device', dev);
+  // Without any network option QEMU adds a default NIC with unrestricted user networking.
+  if (!usesNet) argv.push('-nic', 'none');
+  if (guest.kernel) argv.push('-kernel', guest.kernel);
   if (guest.initrd) argv.push('-initrd', guest.initrd);
   if (d.append !== undefined) argv.push('-append', d.append);
-  if (guest.drive) {
-    const access = d.drive_mode === 'snapshot' ? 'snapshot=on' : 'readonly=on';
-    // QEMU splits -drive options on commas; a comma in a path must be doubled.
-    const file = guest.drive.replace(/,/g, ',,');
-    if (mmio) {
-      argv.push('-drive', `file=${file},format=${d.drive_format},if=none,id=disk0,${access}`);
-      argv.push('-device', 'virtio-blk-device,drive=disk0');
-    } else {
-      argv.push('-drive', `file=${file},format=${d.drive_format},if=virtio,${access}`);
-    }
-  }
+  if (guest.drive) argv.push(...driveArgs(guest.drive, d.drive_format, d.drive_mode, 'virtio', mmio, 'disk0'));
+  guest.drives.forEach((drive, i) => argv.push(...driveArgs(drive.file, drive.format, drive.mode, drive.interface, mmio, `disk${i + 1}`)));
+  if (guest.cdrom) argv.push('-drive', `file=${guest.cdrom.replace(/,/g, ',,')},media=cdrom,if=ide,readonly=on`);
   argv.push(...d.qemu_args);
   return argv;
 }

@@ -17,6 +17,8 @@ import { backgroundRunnable, readMemInfo } from './proc.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
 import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
+import { forwardedPorts } from './descriptor.ts';
+import { lastMeaningfulLines } from './failure-lines.ts';
 import { Sampler } from './sampler.ts';
 import { TraceWriter } from './trace-writer.ts';
 
@@ -73,6 +75,16 @@ export interface RecordResult {
   boots: number;
   accel: 'kvm' | 'tcg';
   accelReason: string;
+  /** Per guest with failed boots: how many, of which statuses, and the last failed boot's last lines. */
+  failures: GuestFailures[];
+}
+
+export interface GuestFailures {
+  guest: string;
+  failed: number;
+  statuses: Partial<Record<BootStatus, number>>;
+  error: string | null;
+  lastLines: string[];
 }
 
 const QBOOT = '/usr/share/qemu/qboot.rom';
@@ -116,15 +128,12 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   for (const spec of options.guests) {
     const guest = resolveGuest(spec);
     if (guests.has(guest.descriptor.name)) throw new Error(`guest '${guest.descriptor.name}' given twice`);
-    const argv = buildQemuArgv({
-      qemu: qemu.binary,
-      guest,
-      accel: verdict.accel,
-      profile: options.profile,
-      machine: options.machine,
-      firmware,
-    });
-    guests.set(guest.descriptor.name, { guest, argv });
+    const argvFor = (hostfwd: Array<{ host: number; guest: number }>) =>
+      buildQemuArgv({ qemu: qemu.binary, guest, accel: verdict.accel, profile: options.profile, machine: options.machine, firmware, hostfwd });
+    const ports = forwardedPorts(guest.descriptor);
+    // Built once with placeholder ports so a descriptor error (no NIC for a tcp signal) fails before any VM.
+    const argv = argvFor(ports.map((p) => ({ host: p, guest: p })));
+    guests.set(guest.descriptor.name, { guest, argv, ports, argvWithPorts: argvFor });
   }
   const guestNames = [...guests.keys()];
   // Every VMM runs under a launcher that has the kernel kill it when the recorder dies, even by SIGKILL.
@@ -152,6 +161,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const startedAt = new Date().toISOString();
   const counts = Object.fromEntries(BOOT_STATUSES.map((s) => [s, 0])) as Record<BootStatus, number>;
   let boots = 0;
+  const failures = new Map<string, GuestFailures>();
   let guarded = false;
   let fatal: Error | null = null;
   const write = (record: TraceRecord) => writer.write(record);
@@ -175,9 +185,17 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       progress.note(`memory guard: ${reason}`);
     },
     fail: (error) => requestStop(`fatal: ${error.message}`, error),
-    onBoot: (outcome) => {
+    onBoot: (outcome, guest) => {
       boots++;
       counts[outcome.status]++;
+      if (outcome.status !== 'ok' && outcome.status !== 'interrupted') {
+        const f = failures.get(guest) ?? { guest, failed: 0, statuses: {}, error: null, lastLines: [] };
+        f.failed++;
+        f.statuses[outcome.status] = (f.statuses[outcome.status] ?? 0) + 1;
+        f.error = outcome.error ?? f.error;
+        f.lastLines = lastMeaningfulLines(outcome.consoleTail);
+        failures.set(guest, f);
+      }
       progress.boot(outcome.status);
     },
   };
@@ -299,5 +317,5 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     writer.close();
   }
   if (fatal) throw fatal;
-  return { path: writer.path, runId, status, counts, boots, accel: verdict.accel, accelReason: verdict.reason };
+  return { path: writer.path, runId, status, counts, boots, accel: verdict.accel, accelReason: verdict.reason, failures: [...failures.values()] };
 }

@@ -63,3 +63,30 @@ test('machine and firmware overrides win over the descriptor', () => {
   assert.equal(argv[argv.indexOf('-M') + 1], 'q35');
   assert.ok(!argv.includes('-bios'));
 });
+
+test('disk-only, several drives, a cdrom and OVMF: no -kernel, each image attached as described', () => {
+  const g = guest({ kernel: undefined, drive: 'boot.qcow2', drive_format: 'qcow2', drives: [{ file: 'data.raw' }, { file: 'scratch.img', interface: 'ide', mode: 'snapshot' }], cdrom: 'x.iso' });
+  const argv = buildQemuArgv({ qemu: 'q', guest: g, accel: 'tcg', profile: 'paper' });
+  assert.ok(!argv.includes('-kernel'));
+  assert.ok(argv.includes('file=/guests/g/boot.qcow2,format=qcow2,if=virtio,readonly=on'));
+  assert.ok(argv.includes('file=/guests/g/data.raw,format=raw,if=virtio,readonly=on'));
+  assert.ok(argv.includes('file=/guests/g/scratch.img,format=raw,if=ide,snapshot=on'));
+  assert.ok(argv.includes('file=/guests/g/x.iso,media=cdrom,if=ide,readonly=on'));
+});
+
+test('a descriptor\'s profile and devices replace the run\'s: bare, or only the devices it names', () => {
+  const bare = buildQemuArgv({ qemu: 'q', guest: guest({ profile: 'bare' }), accel: 'tcg', profile: 'paper' });
+  assert.ok(bare.includes('-nic') && !bare.some((a) => a.includes('virtio')));
+  const rngOnly = buildQemuArgv({ qemu: 'q', guest: guest({ devices: ['virtio-rng-pci'] }), accel: 'tcg', profile: 'paper' });
+  assert.deepEqual(rngOnly.filter((a, i) => rngOnly[i - 1] === '-device'), ['virtio-rng-pci']);
+  assert.ok(!rngOnly.includes('-netdev') && rngOnly.includes('-nic'), 'no NIC left: no user network, default NIC off');
+  const nic = buildQemuArgv({ qemu: 'q', guest: guest({ profile: 'bare', devices: ['e1000,netdev=un0'] }), accel: 'tcg', profile: 'paper' });
+  assert.ok(nic[nic.indexOf('-netdev') + 1]?.includes('restrict=on'), 'a NIC on un0 gets the restricted user network');
+});
+
+test('tcp/http signals forward guest ports from 127.0.0.1 only, and need a NIC', () => {
+  const g = guest({ ready: { http: 80 }, markers: { banner: { tcp: 7 } } });
+  const argv = buildQemuArgv({ qemu: 'q', guest: g, accel: 'tcg', profile: 'paper', hostfwd: [{ host: 40001, guest: 7 }, { host: 40002, guest: 80 }] });
+  assert.equal(argv[argv.indexOf('-netdev') + 1], 'user,id=un0,net=192.168.122.0/24,host=192.168.122.1,restrict=on,hostfwd=tcp:127.0.0.1:40001-:7,hostfwd=tcp:127.0.0.1:40002-:80');
+  assert.throws(() => buildQemuArgv({ qemu: 'q', guest: guest({ profile: 'bare', ready: { tcp: 7 } }), accel: 'tcg', profile: 'paper', hostfwd: [{ host: 1, guest: 7 }] }), /need a NIC on netdev=un0/);
+});

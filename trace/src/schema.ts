@@ -20,7 +20,7 @@ export const Mode = z.enum(MODES);
 export type Mode = z.infer<typeof Mode>;
 
 export const ImageInfo = z.object({
-  role: z.enum(['kernel', 'initrd', 'drive', 'firmware']),
+  role: z.enum(['kernel', 'initrd', 'drive', 'firmware', 'cdrom']),
   path: z.string(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -168,6 +168,13 @@ export const BootRecord = z.object({
   error: z.string().nullable(),
   /** Last ~2 KB of console, kept for every status except ok. */
   console_tail: z.string().nullable(),
+  /**
+   * Failed boots: the last meaningful console lines (escapes and blank lines dropped), then QEMU's stderr
+   * lines prefixed "qemu: ". Absent for ok boots and in traces written before it existed.
+   */
+  last_lines: z.array(z.string().max(512)).max(16).optional(),
+  /** Which signal gave Te: "console" (the ready regex), "tcp", "http" or "exit". Absent = console. */
+  ready_signal: z.enum(['console', 'tcp', 'http', 'exit']).optional(),
   /** Instances of this run alive at Ts (not counting this one). */
   running_at_launch: z.number().int().nonnegative(),
   pid: z.number().int().nullable(),

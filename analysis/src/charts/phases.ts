@@ -15,15 +15,17 @@ export function phaseChart(conditions: readonly ConditionFeatures[]): ChartSpec 
   const withPhases = [...best.values()].filter((c) => c.phases.phases.length > 0);
   const without = [...best.values()].filter((c) => c.phases.phases.length === 0).map((c) => c.guest);
   const rows = withPhases.flatMap((c) =>
-    c.phases.phases.map((p, order) => ({ guest: c.guest, phase: p.name, order, median_ms: p.medianMs, n: p.n })),
+    c.phases.phases.map((p, order) => ({ guest: c.guest, phase: phaseLabel(p.name, p.to, c.phases.readySignal), order, median_ms: p.medianMs, n: p.n })),
   );
   const ticks = withPhases.filter((c) => c.dt).map((c) => ({ guest: c.guest, median_dt_ms: c.dt!.median }));
   const guestOrder = [...withPhases].sort((a, b) => (a.dt?.median ?? 0) - (b.dt?.median ?? 0) || (a.guest < b.guest ? -1 : 1)).map((c) => c.guest);
   const phaseNames = [...new Set(rows.map((r) => r.phase))];
+  const serving = withPhases.filter((c) => c.phases.readySignal !== 'console').map((c) => `${c.guest} (${c.phases.readySignal})`);
   const y = { field: 'guest', type: 'nominal' as const, title: null, sort: guestOrder, axis: GUEST_AXIS };
   const subtitle = [
     'median duration of each phase between consecutive markers (Ts → markers → Te); tick: median ΔT',
     without.length ? `no markers: ${without.join(', ')}` : null,
+    serving.length ? `Te is serve-ready (tcp/http) or the VMM's exit for ${serving.join(', ')}: the phases before it run from console-ready to serve-ready` : null,
   ].filter((s): s is string => Boolean(s));
   return withBase({
     title: { text: 'Boot phases per guest, single instance', subtitle },
@@ -48,4 +50,9 @@ export function phaseChart(conditions: readonly ConditionFeatures[]): ChartSpec 
       },
     ],
   } as ChartSpec);
+}
+
+/** "console→Te (http)" when Te came from a network or exit signal, so serve-ready reads apart from console-ready. */
+function phaseLabel(name: string, to: string, signal: string): string {
+  return to === 'Te' && signal !== 'console' ? `${name} (${signal})` : name;
 }

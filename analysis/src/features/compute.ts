@@ -94,7 +94,7 @@ export function computeFeatures(traces: TraceSet, options: ComputeOptions = {}):
     const failed = boots.length - ok.length;
     if (failed) {
       const kinds = BOOT_STATUSES.filter((s) => s !== 'ok' && statusCounts[s] > 0).map((s) => `${statusCounts[s]} ${s}`);
-      warnings.push({ kind: 'failed-boots', guest: key.guest, message: `${label}: ${failed} of ${boots.length} boots failed (${kinds.join(', ')})` });
+      warnings.push({ kind: 'failed-boots', guest: key.guest, message: `${label}: ${failed} of ${boots.length} boots failed (${kinds.join(', ')})${failureWhy(boots)}` });
     }
     conditions.push({
       ...key,
@@ -127,4 +127,22 @@ export function computeFeatures(traces: TraceSet, options: ComputeOptions = {}):
     };
   });
   return { conditions, guests, inputs, bootsByGuest: bootsByGuest(traces), warnings, seed, resamples };
+}
+
+/**
+ * What the failed boots said last, so a failure explains itself: the most common last console line (and
+ * QEMU's message) among failed boots, from `last_lines` (or the error for traces without it).
+ */
+export function failureWhy(boots: readonly Boot[]): string {
+  const said = new Map<string, number>();
+  for (const b of boots) {
+    if (b.status === 'ok' || b.status === 'interrupted') continue;
+    const lines = b.last_lines ?? [];
+    const console = [...lines].reverse().find((l) => !l.startsWith('qemu: '));
+    const qemu = lines.find((l) => l.startsWith('qemu: '));
+    const text = [console ? `last console line "${console}"` : null, qemu ? `"${qemu}"` : b.error ? `"${b.error}"` : null].filter(Boolean).join(', ');
+    if (text) said.set(text, (said.get(text) ?? 0) + 1);
+  }
+  const top = [...said].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  return top ? `; ${top[0]}${said.size > 1 ? ` (${top[1]} boots)` : ''}` : '';
 }

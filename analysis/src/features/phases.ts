@@ -101,6 +101,11 @@ export interface PhaseFeatures {
   tkMs: Summary | null;
   /** ΔTR = Te − `init` marker: kernel up → service ready. */
   dtrMs: Summary | null;
+  /**
+   * The signal that gave Te in most ok boots: "console" (a ready line), or "tcp"/"http" (the guest serving:
+   * serve-ready) or "exit" (the VMM exiting). Boots without `ready_signal` count as console.
+   */
+  readySignal: 'console' | 'tcp' | 'http' | 'exit';
 }
 
 export function phaseFeatures(boots: readonly Boot[]): PhaseFeatures {
@@ -137,6 +142,9 @@ export function phaseFeatures(boots: readonly Boot[]): PhaseFeatures {
     }))
     .sort((a, b) => a.medianStartMs - b.medianStartMs || cmp(a.name, b.name));
 
+  const signals = new Map<PhaseFeatures['readySignal'], number>();
+  for (const b of ok) signals.set(b.ready_signal ?? 'console', (signals.get(b.ready_signal ?? 'console') ?? 0) + 1);
+  const readySignal = [...signals].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]))[0]?.[0] ?? 'console';
   const withKernel = ok.filter((b) => Object.hasOwn(b.markers, KERNEL_MARKER));
   const withInit = ok.filter((b) => Object.hasOwn(b.markers, INIT_MARKER));
   return {
@@ -147,5 +155,6 @@ export function phaseFeatures(boots: readonly Boot[]): PhaseFeatures {
       : summarise(firstMarker),
     tkMs: summarise(withKernel.flatMap((b) => tkMsOf(b) ?? [])),
     dtrMs: summarise(withInit.map((b) => ((b.te_ns as number) - (b.markers[INIT_MARKER] as number)) / NS_PER_MS)),
+    readySignal,
   };
 }

@@ -25,7 +25,7 @@ export function methods(a: Analysis): Section[] {
       heading: 'Definitions',
       paragraphs: [
         'Ts: the instant just before the recorder spawns the VMM (QEMU) process.',
-        "Te: the instant the recorder sees the guest's ready line on its serial console.",
+        "Te: the instant the recorder sees the guest's ready line on its serial console — or, for a guest whose descriptor names another ready signal, its first byte on a forwarded TCP port (tcp), its first complete HTTP response (http: serve-ready), or the VMM's exit with a given code (exit), stamped with the same clock; the phase chart then labels the last phase with that signal, so console-ready (a console marker) and serve-ready read apart.",
         'ΔT = Te − Ts: the boot time, in milliseconds. Failed boots (timeout, VMM error, early exit) have no Te and no ΔT; they are counted, never averaged in.',
         'Markers: named console lines whose first appearance is timestamped like Te. Two names carry meaning: `kernel`, the first line the guest kernel prints, and `init`, the kernel handing over to its init or service. VMM + firmware = (`kernel` marker) − Ts: host and VMM initialisation, firmware, image loading.',
         'TK = Te − (`kernel` marker): the guest\'s own boot, without VMM and host initialisation. ΔTR = Te − (`init` marker): kernel up → service ready. Both need no change to the guest, only a descriptor that names the lines; the seed paper could measure neither.',

@@ -4,6 +4,7 @@
 #include "../kernel/uk.h"
 #include "arp.h"
 #include "startup.h"
+#include "serve.h"
 
 int main(void)
 {
@@ -27,5 +28,17 @@ int main(void)
         arp_probe("192.168.122.1", mac);
     else if (uk_arg_value("arp", target, sizeof(target)))
         arp_probe(target, mac);
+
+    /* "serve" (forever) or "serve=N" (until N banners and N pages went out, then return, which with "exit"
+     * ends the VM): answers on 192.168.122.15, the address QEMU's hostfwd forwards to by default. */
+    char count[12];
+    if (uk_arg("serve"))
+        serve("192.168.122.15", mac, 0);
+    else if (uk_arg_value("serve", count, sizeof(count))) {
+        unsigned n = 0;
+        for (const char *c = count; *c >= '0' && *c <= '9'; c++)
+            n = n * 10 + (unsigned)(*c - '0');
+        serve("192.168.122.15", mac, n);
+    }
     return 0;
 }

@@ -1,0 +1,138 @@
+// `node --import tsx bench/boot-paths.ts [--n 10]`: ΔT of every boot path and ready signal on this machine,
+// and ΔT recorded with descriptors written by `bootlab guests probe` next to the hand-written ones (same
+// image, boots interleaved guest by guest). Writes bench/results/boot-paths.json and boot-paths.md.
+// A benchmark, not a test: nothing fails on a number.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { median } from 'simple-statistics';
+import { parseTraceLine, type BootRecord } from '@bootlab/trace';
+import { buildGuests } from '../recorder/src/guest-build.ts';
+import { GUESTS_DIR, REPO_ROOT } from '../recorder/src/guests.ts';
+import { probeImage, type ProbeOptions } from '../recorder/src/probe/probe.ts';
+import { record } from '../recorder/src/record.ts';
+
+const { values } = parseArgs({ options: { n: { type: 'string', default: '10' } } });
+const N = Number(values.n);
+const g = (...p: string[]) => join(GUESTS_DIR, ...p);
+const tmp = join(REPO_ROOT, 'bench', 'results', 'tmp', 'boot-paths');
+mkdirSync(tmp, { recursive: true });
+
+function bootsOf(path: string): BootRecord[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l, i) => parseTraceLine(l, { file: path, line: i + 1 }))
+    .flatMap((r) => (r.type === 'boot' ? [r] : []));
+}
+
+async function run(guests: string[], n: number, name: string): Promise<BootRecord[]> {
+  const output = join(tmp, `${name}.jsonl`);
+  await record({
+    guests, output, mode: 'single', n: [n], intervalsMs: [], repeat: 1, timeoutS: 120, keepAlive: false, sampleMs: 200,
+    accel: 'auto', profile: 'paper', force: true, qemu: 'qemu-system-x86_64', cooldownMs: 50,
+  });
+  return bootsOf(output);
+}
+
+function stats(bs: BootRecord[]) {
+  const ok = bs.filter((b) => b.status === 'ok').map((b) => b.dt_ms as number);
+  return { n: bs.length, ok: ok.length, median_ms: ok.length ? median(ok) : null, min_ms: ok.length ? Math.min(...ok) : null, max_ms: ok.length ? Math.max(...ok) : null };
+}
+
+/**
+ * A kernel's command line is the user's to give (`--append`), and it moves ΔT by seconds under TCG
+ * (no_timer_check, loglevel): probed and hand-written descriptors are compared with the same one.
+ */
+function handAppend(guest: string): string {
+  return (JSON.parse(readFileSync(g(guest, 'guest.json'), 'utf8')) as { append: string }).append;
+}
+
+async function main(): Promise<void> {
+  await buildGuests(['minkernel', 'unikernel', 'linux', 'debian', 'grub']);
+  const load = [loadavg()[0]];
+
+  // 1. Each boot path and ready signal.
+  const paths: Array<[string, string, string]> = [
+    ['kernel (-kernel, multiboot)', 'console', g('minkernel', 'guest.json')],
+    ['disk only (qcow2, SeaBIOS → GRUB)', 'console', g('grub', 'guest.json')],
+    ['disk only (raw), profile bare', 'console', g('grub', 'bare.json')],
+    ['ISO (cdrom, SeaBIOS → GRUB)', 'console', g('grub', 'iso.json')],
+    ['UEFI (OVMF → GRUB EFI, cdrom)', 'console', g('grub', 'uefi.json')],
+    ['unikernel, Te = http response', 'http', g('unikernel', 'serve.json')],
+    ['unikernel, Te = VMM exit (isa-debug-exit)', 'exit', g('unikernel', 'serve-exit.json')],
+  ];
+  const pathBoots = await run(paths.map((p) => p[2]), N, 'paths');
+  const pathRows = paths.map(([what, signal, file]) => {
+    const name = (JSON.parse(readFileSync(file, 'utf8')) as { name: string }).name;
+    const bs = pathBoots.filter((b) => b.guest === name);
+    // Markers relative to Ts: console-ready and tcp for the serving guests.
+    const markerMedian = (m: string) => {
+      const v = bs.filter((b) => b.status === 'ok' && b.markers[m] !== undefined).map((b) => (b.markers[m]! - b.ts_ns) / 1e6);
+      return v.length ? median(v) : null;
+    };
+    return { what, signal, guest: name, ...stats(bs), console_marker_ms: markerMedian('console'), tcp_marker_ms: markerMedian('tcp'), http_marker_ms: markerMedian('http') };
+  });
+
+  // 2. Probed descriptors against hand-written ones.
+  const probeOpts = (image: string, name: string, extra: Partial<ProbeOptions> = {}): ProbeOptions => ({
+    image, name, output: join(tmp, `${name}.json`), accel: 'auto', qemu: 'qemu-system-x86_64', quietMs: 2000, limitMs: 120_000, force: true, log: (l) => process.stderr.write(`${l}\n`), ...extra,
+  });
+  const pairs: Array<{ name: string; hand: string; probe: ProbeOptions; n: number }> = [
+    { name: 'minkernel', hand: g('minkernel', 'guest.json'), probe: probeOpts(g('minkernel', 'build', 'minkernel.elf'), 'p-minkernel'), n: N },
+    { name: 'unikernel', hand: g('unikernel', 'guest.json'), probe: probeOpts(g('unikernel', 'build', 'unikernel.elf'), 'p-unikernel'), n: N },
+    { name: 'linux', hand: g('linux', 'guest.json'), probe: probeOpts(g('linux', 'build', 'vmlinuz'), 'p-linux', { initrd: g('linux', 'build', 'initramfs.cpio.gz'), append: handAppend('linux') }), n: Math.ceil(N / 2) },
+    {
+      name: 'debian', hand: g('debian', 'guest.json'),
+      probe: probeOpts(g('debian', 'build', 'vmlinuz'), 'p-debian', { initrd: g('debian', 'build', 'initramfs.cpio.gz'), drive: g('debian', 'build', 'rootfs.ext4'), append: handAppend('debian'), quietMs: 8000 }),
+      n: Math.ceil(N / 3),
+    },
+    { name: 'grub-iso', hand: g('grub', 'iso.json'), probe: probeOpts(g('grub', 'build', 'grub.iso'), 'p-grub-iso'), n: N },
+    { name: 'grub-disk', hand: g('grub', 'guest.json'), probe: probeOpts(g('grub', 'build', 'disk.qcow2'), 'p-grub-disk'), n: N },
+  ];
+  const pairRows = [];
+  for (const pair of pairs) {
+    const result = await probeImage(pair.probe);
+    if (!result.output) {
+      pairRows.push({ guest: pair.name, probed_ready: null, error: 'probe wrote no descriptor' });
+      continue;
+    }
+    const bs = await run([result.output, pair.hand], pair.n, `pair-${pair.name}`);
+    const handName = (JSON.parse(readFileSync(pair.hand, 'utf8')) as { name: string }).name;
+    pairRows.push({
+      guest: pair.name,
+      probed_ready: result.proposal?.ready ?? null,
+      probed: stats(bs.filter((b) => b.guest === pair.probe.name)),
+      hand: stats(bs.filter((b) => b.guest === handName)),
+    });
+  }
+  // The EFI application: probed only (its hand-written counterpart is the ISO's UEFI boot above).
+  const efi = await probeImage(probeOpts(g('grub', 'build', 'grub.efi'), 'p-grub-efi'));
+  const efiBoots = efi.output ? await run([efi.output], Math.ceil(N / 2), 'efi') : [];
+  load.push(loadavg()[0]);
+
+  const result = { date: new Date().toISOString(), n: N, load1_before_after: load, paths: pathRows, probe_vs_hand: pairRows, efi_app: { ready: efi.proposal?.ready ?? null, ...stats(efiBoots) } };
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  writeFileSync(join(dir, 'boot-paths.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const f = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(0));
+  const md = [
+    `# Boot paths and ready signals (generated by bench/boot-paths.ts, ${result.date}, load1 ${load.map((l) => l?.toFixed(2)).join(' → ')})`,
+    '',
+    '| boot path | Te signal | ok/n | median ΔT (ms) | min–max | console-ready (ms) | tcp (ms) | http (ms) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...pathRows.map((r) => `| ${r.what} | ${r.signal} | ${r.ok}/${r.n} | ${f(r.median_ms)} | ${f(r.min_ms)}–${f(r.max_ms)} | ${f(r.console_marker_ms)} | ${f(r.tcp_marker_ms)} | ${f(r.http_marker_ms)} |`),
+    '',
+    '| image | probed ready regex | probed: ok/n, median ΔT (ms) | hand-written: ok/n, median ΔT (ms) |',
+    '| --- | --- | --- | --- |',
+    ...pairRows.map((r) => ('probed' in r && r.probed && r.hand
+      ? `| ${r.guest} | \`${r.probed_ready}\` | ${r.probed.ok}/${r.probed.n}, ${f(r.probed.median_ms)} | ${r.hand.ok}/${r.hand.n}, ${f(r.hand.median_ms)} |`
+      : `| ${r.guest} | – | probe failed | |`)),
+    `| grub.efi (EFI application, OVMF) | \`${efi.proposal?.ready ?? '–'}\` | ${result.efi_app.ok}/${result.efi_app.n}, ${f(result.efi_app.median_ms)} | (UEFI row above) |`,
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'boot-paths.md'), md);
+  process.stdout.write(md);
+}
+
+await main();

@@ -1,0 +1,101 @@
+// From what a guest printed to a proposed ready regex and markers. Pure: tested without QEMU.
+import type { ConsoleLine } from './boot-once.ts';
+
+/** Lines printed by firmware and boot loaders, not by the guest: never a `kernel` marker or ready line. */
+const LOADER_NOISE =
+  /^(SeaBIOS|iPXE|Press Ctrl-B|Booting from|Boot failed|Machine UUID|BdsDxe|Welcome to GRUB|GNU GRUB|GRUB|ISOLINUX|SYSLINUX|Loading|Booting `|UEFI|No bootable device|Shell>|Press ESC|Probing EDD|Decompressing Linux|Parsing ELF|Booting the kernel|early console|FS\d+:|Mapping table|Use the .* keys|Press enter|error: no such)/i;
+/** A console line that says the guest failed. */
+export const FAILURE_LINE = /\b(kernel panic|panic|abort(ing|ed)?|fatal|no bootable device|boot failed|not in manifest|unhandled exception|triple fault|error)\b/i;
+
+const MAX_REGEX_TEXT = 48;
+/** Lines that announce readiness in so many words. */
+const READYISH = /\bready\b|\blogin: *$|\blistening on\b|\bserving on\b/i;
+/** A kernel log line ("[    1.234567] …"): a general-purpose kernel keeps logging after user space is up. */
+const KERNEL_LOG = /^\[\s*\d+\.\d+\]/;
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * A regex for a console line that still matches when numbers change from boot to boot: runs of hex digits
+ * that contain a decimal digit become [0-9a-f]+ (\d+ when all decimal), runs of spaces " +"; a leading kernel timestamp
+ * "[    1.234567]" is dropped (the regex is then not anchored); long lines keep their first words.
+ */
+export function lineRegex(text: string, full = false): string {
+  let body = text;
+  let anchored = true;
+  const stamp = /^\[\s*\d+\.\d+\]\s*/.exec(body);
+  if (stamp) {
+    body = body.slice(stamp[0].length);
+    anchored = false;
+  }
+  if (!full && body.length > MAX_REGEX_TEXT) {
+    const cut = body.lastIndexOf(' ', MAX_REGEX_TEXT);
+    body = body.slice(0, cut > 8 ? cut : MAX_REGEX_TEXT);
+  }
+  const tokens = body.split(/(\s+)/).map((part) => {
+    if (/^\s+$/.test(part)) return part === ' ' ? ' ' : ' +';
+    return part
+      .split(/([0-9A-Fa-f]*\d[0-9A-Fa-f]*)/)
+      .map((piece, i) => {
+        if (i % 2 === 0) return escapeRegex(piece);
+        // Only whole tokens: "x86_64" keeps its digits attached to letters outside hex.
+        return /^\d+$/.test(piece) ? '\\d+' : '[0-9A-Fa-f]+';
+      })
+      .join('');
+  });
+  return `${anchored ? '^' : ''}${tokens.join('')}`;
+}
+
+/** Index of the first line the regex matches, or -1. */
+function firstMatch(lines: readonly ConsoleLine[], source: string): number {
+  const re = new RegExp(source, 'm');
+  return lines.findIndex((l) => re.test(l.text));
+}
+
+export interface Proposal {
+  ready: string;
+  readyLine: ConsoleLine;
+  markers: Record<string, string>;
+  /** Caveats for the user (e.g. "the console never went quiet"). */
+  notes: string[];
+}
+
+/**
+ * The ready line: the last line that announces readiness ("ready", "login:", "listening on"), else the
+ * last line that is not kernel log, else the last line before the console went quiet (a guest that is up
+ * stops printing). The
+ * `kernel` marker: the first line that is not firmware or boot loader output, if it is not the ready
+ * line. `firmware`: SeaBIOS's banner when present.
+ */
+export function propose(lines: readonly ConsoleLine[]): Proposal | null {
+  const guestLines = lines.filter((l) => !LOADER_NOISE.test(l.text));
+  const readyish = guestLines.filter((l) => READYISH.test(l.text));
+  const userSpace = guestLines.filter((l) => !KERNEL_LOG.test(l.text));
+  const readyLine = readyish[readyish.length - 1] ?? userSpace[userSpace.length - 1] ?? guestLines[guestLines.length - 1];
+  if (!readyLine) return null;
+  let ready = lineRegex(readyLine.text);
+  // The regex must first match the ready line itself, not an earlier line sharing its prefix.
+  if (lines[firstMatch(lines, ready)] !== readyLine) ready = lineRegex(readyLine.text, true);
+  const markers: Record<string, string> = {};
+  if (lines.some((l) => /SeaBIOS \(version/.test(l.text))) markers.firmware = 'SeaBIOS \\(version';
+  const first = guestLines[0];
+  if (first && first !== readyLine) {
+    const kernel = lineRegex(first.text);
+    if (lines[firstMatch(lines, kernel)] === first) markers.kernel = kernel;
+  }
+  return { ready, readyLine, markers, notes: [] };
+}
+
+/** Whether a capture looks like a failed boot: nothing printed, or its last words say so. */
+export function looksFailed(lines: readonly ConsoleLine[], stderr: string, exitCode: number | null): string | null {
+  if (lines.length === 0) return stderr ? `no console output; QEMU: ${stderr.split('\n').pop()}` : 'no console output before the time limit';
+  // Only the very last line counts: boot loaders print harmless errors on the way (GRUB under UEFI: "no
+  // suitable video mode found") and the guest's own lines follow.
+  const last = lines[lines.length - 1]?.text ?? '';
+  if (FAILURE_LINE.test(last)) return `the console ends with "${last}"`;
+  if (!lines.some((l) => !LOADER_NOISE.test(l.text))) return `only firmware/boot loader output (last: "${lines[lines.length - 1]?.text}")`;
+  if (exitCode !== null && exitCode !== 0 && /qemu-system|error/i.test(stderr)) return `QEMU exited with ${exitCode}: ${stderr.split('\n').pop()}`;
+  return null;
+}
