@@ -17,6 +17,7 @@ import {
   summarizeRecord,
   type AccelRequest,
   type RecordOptions,
+  type ProfileName,
   type ResolvedGuest,
 } from '@bootlab/recorder';
 import { whyNotReusable, type ReferenceConditions } from './reference-traces.ts';
@@ -45,18 +46,24 @@ interface ClassifyCliOptions {
   png: boolean;
 }
 
-/** A VMM variant the references must be recorded on: a machine type and firmware some user guest uses. */
+/**
+ * A VMM variant the references must be recorded on: the machine type, firmware and profile some user guest
+ * uses. A guest's own device list cannot be given to the references; the analysis then compares it with the
+ * references' nearest variant and says so.
+ */
 interface Variant {
   key: string;
   machine: 'pc' | 'q35' | 'microvm';
   firmware: string;
+  profile: ProfileName;
 }
 
 function variantOf(g: ResolvedGuest): Variant {
   const machine = g.descriptor.machine;
   const firmware = g.descriptor.firmware;
-  const name = firmware === 'seabios' || firmware === 'qboot' ? firmware : (firmware.split('/').pop() ?? 'bios').replace(/[^A-Za-z0-9._-]/g, '_');
-  return { key: `${machine}-${name}`, machine, firmware: g.firmware ?? firmware };
+  const profile = g.descriptor.profile ?? 'paper';
+  const name = firmware === 'seabios' || firmware === 'qboot' || firmware === 'ovmf' ? firmware : (firmware.split('/').pop() ?? 'bios').replace(/[^A-Za-z0-9._-]/g, '_');
+  return { key: `${machine}-${name}${profile === 'paper' ? '' : `-${profile}`}`, machine, firmware: g.firmware ?? firmware, profile };
 }
 
 const positiveInt = (name: string) => (text: string) => {
@@ -116,11 +123,10 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
     variants.set(v.key, entry);
   }
   const bootlabVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  const common: Omit<RecordOptions, 'guests' | 'mode' | 'n' | 'repeat' | 'intervalsMs' | 'output' | 'keepAlive'> = {
+  const common: Omit<RecordOptions, 'guests' | 'mode' | 'n' | 'repeat' | 'intervalsMs' | 'output' | 'keepAlive' | 'profile'> = {
     timeoutS: opts.timeout,
     sampleMs: 100,
     accel: opts.accel,
-    profile: 'paper',
     force: true,
     qemu: opts.qemu,
     cooldownMs: 300,
@@ -141,7 +147,7 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
   const traces: string[] = [];
   log(`${verdict.accel.toUpperCase()} (${verdict.reason}); references ${referenceNames.join(', ')}; ${opts.count} single boots and batches of ${sizes.join(', ')} at ${opts.interval} ms`);
   for (const { variant, guests: members } of variants.values()) {
-    const overrides = { machine: variant.machine, firmware: variant.firmware };
+    const overrides = { machine: variant.machine, firmware: variant.firmware, profile: variant.profile };
     for (const run of runs) {
       const refTrace = join(dir, 'traces', `references-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
       const want: ReferenceConditions = {
@@ -150,7 +156,7 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
         qemuVersion: qemu.version,
         bootlabVersion,
         guests: referenceNames,
-        plan: { mode: run.mode, n: run.n, repeat: run.repeat, intervals_ms: run.intervalsMs, profile: 'paper', timeout_s: opts.timeout, machine_override: variant.machine, firmware_override: variant.firmware },
+        plan: { mode: run.mode, n: run.n, repeat: run.repeat, intervals_ms: run.intervalsMs, profile: variant.profile, timeout_s: opts.timeout, machine_override: variant.machine, firmware_override: variant.firmware },
       };
       const why = whyNotReusable(refTrace, want);
       if (why === null) {
