@@ -11,7 +11,7 @@
 //    distances, instead of being forced into a class.
 // Confidence is the margin between the nearest class and the runner-up: d₂ / (d₁ + d₂), 0.5 = a tie, 1 = on
 // the reference. It says how clearly the evidence points one way, not how stable a clustering was.
-import { AXES, CONSOLE_FLOOR_LINES, CPU_FLOOR_MS, MEMORY_FLOOR_MB, type Axis, type Coordinates, type Excess } from './evidence.ts';
+import { AXES, BASELINE_CONSOLE_TOLERANCE_LINES, CPU_FLOOR_MS, MEMORY_FLOOR_MB, type Axis, type Coordinates, type Excess } from './evidence.ts';
 import { UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
 
 export const AXIS_WEIGHTS: Readonly<Record<Axis, number>> = Object.freeze({ cpu: 1, memory: 1.5, console: 0.5, slope: 0.5, init: 1, idle: 0.5 });
@@ -84,7 +84,7 @@ export function doesNothingMore(e: Excess): boolean {
   if (e.ownTimeMs === null || e.ownTimeToleranceMs === null || e.ownTimeMs > e.ownTimeToleranceMs) return false;
   if (e.ownCpuMs !== null && e.ownCpuMs > CPU_FLOOR_MS) return false;
   if (e.memoryMb !== null && e.memoryMb > 2 * MEMORY_FLOOR_MB) return false;
-  if (e.consoleLines !== null && e.consoleLines > 2 * CONSOLE_FLOOR_LINES) return false;
+  if (e.consoleLines !== null && e.consoleLines > BASELINE_CONSOLE_TOLERANCE_LINES) return false;
   return true;
 }
 
