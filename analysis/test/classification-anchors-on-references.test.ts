@@ -64,8 +64,8 @@ test('two much slower guests do not turn a Linux into a LibOS (the rank-naming t
 });
 
 test('a guest far from every reference is reported as unlike any reference, with its distances', () => {
-  // Burns 30× a Linux's CPU yet touches no memory and prints nothing: neither a LibOS nor a general-purpose OS.
-  const odd: SyntheticGuest = { name: 'spinner', dtMs: 150_000, slope: 20, memKb: 20_000, consoleLines: 3, cpuShare: 1 };
+  // Burns 200× a Linux's CPU and touches 600 MB, yet prints no more than the baseline: beyond every reference.
+  const odd: SyntheticGuest = { name: 'spinner', dtMs: 1_000_000, slope: 20, memKb: 600_000, consoleLines: 3, cpuShare: 1 };
   const c = classesOf([...PAPER_GUESTS, odd]);
   const g = c.guests.find((x) => x.guest === 'spinner')!;
   assert.equal(g.class, UNLIKE, g.reason);
