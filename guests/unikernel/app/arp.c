@@ -1,4 +1,5 @@
 #include "arp.h"
+#include "ipv4.h"
 
 #include <stdbool.h>
 
@@ -30,21 +31,6 @@ static void put16(uint8_t p[2], uint16_t v)
 static uint16_t get16(const uint8_t p[2])
 {
     return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static bool parse_ipv4(const char *s, uint8_t out[4])
-{
-    for (int i = 0; i < 4; i++) {
-        unsigned v = 0, digits = 0;
-        while (*s >= '0' && *s <= '9' && digits < 3)
-            v = v * 10 + (unsigned)(*s++ - '0'), digits++;
-        if (!digits || v > 255 || *s != (i < 3 ? '.' : '\0'))
-            return false;
-        out[i] = (uint8_t)v;
-        if (i < 3)
-            s++;
-    }
-    return true;
 }
 
 static bool same(const uint8_t *a, const uint8_t *b, unsigned n)

@@ -1,4 +1,5 @@
 #include "serve.h"
+#include "ipv4.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,21 +44,6 @@ static uint16_t fold(uint32_t acc)
     while (acc >> 16)
         acc = (acc & 0xFFFF) + (acc >> 16);
     return (uint16_t)~acc;
-}
-
-static bool parse_ipv4(const char *s, uint8_t out[4])
-{
-    for (int i = 0; i < 4; i++) {
-        unsigned v = 0, digits = 0;
-        while (*s >= '0' && *s <= '9' && digits < 3)
-            v = v * 10 + (unsigned)(*s++ - '0'), digits++;
-        if (!digits || v > 255 || *s != (i < 3 ? '.' : '\0'))
-            return false;
-        out[i] = (uint8_t)v;
-        if (i < 3)
-            s++;
-    }
-    return true;
 }
 
 static struct {
