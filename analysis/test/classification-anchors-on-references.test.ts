@@ -81,3 +81,15 @@ test('the exploratory view numbers its clusters and never uses class names', () 
   assert.equal(auto.exploratory.k, 3);
   assert.ok(auto.exploratory.kScores && auto.exploratory.kScores.length === 5, 'silhouette for k = 2..6');
 });
+
+test("own time within the baseline's own spread on a loaded host is no own work; beyond it, it is", async () => {
+  const { excessOver } = await import('../src/classify/evidence.ts');
+  const { doesNothingMore } = await import('../src/classify/anchored.ts');
+  const base = { dtMs: 260, dtSpreadMs: 30, cpuMs: 200, rssMb: 47, consoleLines: 1, slope: 20, initShare: null };
+  // 13 ms more than a 260 ms baseline is past 5 % (13 ms is the edge), but two minkernels here differ by 30.
+  const twin = { ...base, dtMs: 274, dtSpreadMs: 25, cpuMs: 203 };
+  assert.ok(doesNothingMore(excessOver(twin, base)));
+  assert.ok(!doesNothingMore(excessOver(twin, { ...base, dtSpreadMs: 2 })), 'a quiet baseline keeps the 5 % tolerance');
+  assert.ok(!doesNothingMore(excessOver({ ...twin, dtMs: 300 }, base)), 'beyond the spread it is own time');
+  assert.ok(!doesNothingMore(excessOver({ ...twin, consoleLines: 9 }, base)), 'a banner is work of its own whatever the spread');
+});

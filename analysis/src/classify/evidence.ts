@@ -13,7 +13,7 @@
 // lightest general-purpose reference at the same place): log(1 + v/φ) / log(1 + V/φ), with φ the
 // quantity's noise floor. Ratios of logs to a reference measured beside the guest are what keeps the answer
 // when the whole host is faster: under KVM the guests' own parts shrink together, and so do the anchors.
-import { median } from 'simple-statistics';
+import { median, quantile } from 'simple-statistics';
 import { summariseGuest, type GuestInput } from '../features/guest-inputs.ts';
 
 export const AXES = ['cpu', 'memory', 'console', 'slope', 'init', 'idle'] as const;
@@ -28,7 +28,11 @@ export const MEMORY_FLOOR_MB = 10;
 export const CONSOLE_FLOOR_LINES = 5;
 /** Console volume saturates: past this coordinate more lines say nothing more (a debug build can print thousands). */
 export const CONSOLE_CAP = 1.5;
-/** Own time within max(this share of the baseline's ΔT, 1 ms) of zero is no own work at all. */
+/**
+ * Own time within max(this share of the baseline's ΔT, 1 ms, the baseline's own spread) of zero is no own work
+ * at all. The spread (p10–p90 of the baseline's single ΔTs in the same run) is what a loaded host adds: there a
+ * second minkernel differs from the first by more than 5 %, and that difference is not work of its own.
+ */
 export const OWN_TIME_TOLERANCE = 0.05;
 export const OWN_TIME_TOLERANCE_MIN_MS = 1;
 /**
@@ -41,6 +45,8 @@ export const BASELINE_CONSOLE_TOLERANCE_LINES = 2;
 /** Raw measurements of one guest at one place: medians over its single-instance ok boots. */
 export interface Measures {
   dtMs: number | null;
+  /** p10–p90 of the single ΔTs: how far two boots of this very guest differ here (0 with one boot). */
+  dtSpreadMs: number | null;
   cpuMs: number | null;
   rssMb: number | null;
   consoleLines: number | null;
@@ -51,8 +57,10 @@ export interface Measures {
 export function measuresOf(input: GuestInput): Measures {
   const med = (xs: readonly number[]) => (xs.length ? median([...xs]) : null);
   const rssKb = med(input.singleRssKb);
+  const dts = [...input.single];
   return {
     dtMs: summariseGuest(input).singleMedianMs,
+    dtSpreadMs: dts.length ? quantile(dts, 0.9) - quantile(dts, 0.1) : null,
     cpuMs: med(input.singleCpuMs),
     rssMb: rssKb === null ? null : rssKb / 1024,
     consoleLines: med(input.singleConsoleLines),
@@ -79,7 +87,8 @@ const diff = (a: number | null, b: number | null) => (a === null || b === null ?
 export function excessOver(guest: Measures, baseline: Measures): Excess {
   const ownTimeMs = diff(guest.dtMs, baseline.dtMs);
   const ownCpuMs = diff(guest.cpuMs, baseline.cpuMs);
-  const tolerance = baseline.dtMs === null ? null : Math.max(OWN_TIME_TOLERANCE_MIN_MS, OWN_TIME_TOLERANCE * baseline.dtMs);
+  const tolerance =
+    baseline.dtMs === null ? null : Math.max(OWN_TIME_TOLERANCE_MIN_MS, OWN_TIME_TOLERANCE * baseline.dtMs, baseline.dtSpreadMs ?? 0);
   // Idle share only means something when there is own time to share out, well above the CPU tick. It is taken
   // relative to the baseline's own CPU/ΔT in the same run: on a loaded host every VMM waits for a CPU, and that
   // wait is not the guest idling.
