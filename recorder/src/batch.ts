@@ -2,8 +2,9 @@
 // instances at a fixed interval. Turns each instance's outcome into a boot record as soon as it is known.
 import type { BatchRecord, BootRecord } from '@bootlab/trace';
 import type { ResolvedGuest } from './descriptor.ts';
-import { launch, type BootOutcome, type Clock, type Instance } from './launch.ts';
-import { bootingCostKb, type MemoryGuard } from './memory-guard.ts';
+import type { Engine } from './engine.ts';
+import { Instance, launch, type BootOutcome, type Clock } from './launch.ts';
+import { bootingCostKb, type LiveMemoryCost, type MemoryGuard } from './memory-guard.ts';
 import type { BatchPlan } from './plan.ts';
 
 export interface RunState {
@@ -14,6 +15,12 @@ export interface RunState {
   timeoutMs: number;
   keepAlive: boolean;
   guard: MemoryGuard;
+  /** The launch engine, or null when Node spawns the VMMs itself (no compiler, or another launcher asked). */
+  engine: Engine | null;
+  /** Ask each VMM to be merge-any for KSM (prctl(PR_SET_MEMORY_MERGE)) before exec (--ksm, engine only). */
+  mergeAny: boolean;
+  /** What one running instance really costs, learned from MemAvailable while the run goes. */
+  liveCost: LiveMemoryCost;
   /** Every instance of the run not yet closed. */
   live: Set<Instance>;
   /** The user's estimate of what one booting instance takes (--booting-mb), overriding the guard's own. */
@@ -112,73 +119,183 @@ export interface BatchResult {
   stoppedBy: BatchRecord['stopped_by'];
 }
 
+/** What the memory guard allows per booting instance: the user's figure, the learned one, or the default. */
+function perBootingKb(state: RunState, plan: BatchPlan, guest: ResolvedGuest): number {
+  return (
+    state.bootingKb ??
+    state.liveCost.perInstanceKb() ??
+    bootingCostKb(guest.descriptor.memory_mb, state.largestRssAtTe.get(plan.guest) ?? null)
+  );
+}
+
+/** Check the memory guard for one more launch; on a stop, report it and return false. */
+function guardAllows(state: RunState, plan: BatchPlan, guest: ResolvedGuest, launched: number): boolean {
+  let booting = 0;
+  for (const i of state.live) if (i.isBooting) booting++;
+  const verdict = state.guard.check(booting, perBootingKb(state, plan, guest));
+  if (verdict.ok) return true;
+  state.onGuard(plan, verdict.reason, { launched, available_kb: verdict.availableKb, estimate_kb: verdict.estimateKb });
+  return false;
+}
+
+interface BatchTracker {
+  instances: Instance[];
+  written: Promise<void>[];
+}
+
+/** Follow one started instance: keep it in the run's live set and write its record once concluded. */
+function track(state: RunState, plan: BatchPlan, argv: readonly string[], t: BatchTracker, inst: Instance, index: number, scheduled: bigint, runningAtLaunch: number): void {
+  t.instances.push(inst);
+  state.live.add(inst);
+  void inst.closed.then(() => state.live.delete(inst));
+  t.written.push(
+    inst.concluded
+      .then((outcome) => {
+        if (outcome.rssKbAtTe !== null) {
+          const largest = state.largestRssAtTe.get(plan.guest) ?? 0;
+          state.largestRssAtTe.set(plan.guest, Math.max(largest, outcome.rssKbAtTe));
+        }
+        state.onBoot(outcome);
+        state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome));
+      })
+      .catch((err: Error) => state.fail(err)),
+  );
+}
+
+/** The instance's side of the engine: its reads, stamped by the engine, go to the instance. */
+function startWithEngine(
+  engine: Engine,
+  argvId: number,
+  at: bigint | null,
+  merge: boolean,
+  spec: ConstructorParameters<typeof Instance>[0],
+  onStart: (inst: Instance, runningAtLaunch: number) => void,
+  onCancel: () => void,
+): void {
+  const id = engine.launch(
+    argvId,
+    at,
+    merge,
+    (s) => {
+      const inst = new Instance(spec, s, { kill: () => engine.kill(id) });
+      onStart(inst, s.running);
+      return {
+        stdout: (chunk, t) => inst.console(chunk, t),
+        stderr: (chunk, t) => inst.stderr(chunk, t),
+        exit: (how) => {
+          if (how.execError) inst.spawnFailed(how.execError);
+          inst.exited(how.code, how.signal);
+        },
+      };
+    },
+    onCancel,
+  );
+}
+
+/** How long before the first planned launch the plan is sent, so the engine has it in time. */
+const ENGINE_LEAD_NS = 5_000_000n;
+
 export async function runBatch(state: RunState, plan: BatchPlan, prepared: PreparedGuest): Promise<BatchResult> {
   const { clock } = state;
   const { guest, argv } = prepared;
   const keepAlive = plan.mode === 'multi' && state.keepAlive;
-  const instances: Instance[] = [];
-  const written: Promise<void>[] = [];
+  const tracker: BatchTracker = { instances: [], written: [] };
   let stoppedBy: BatchRecord['stopped_by'] = null;
   const start = clock();
   const intervalNs = BigInt(Math.round((plan.intervalMs ?? 0) * 1e6));
+  const spec = {
+    ready: guest.descriptor.ready,
+    markers: guest.descriptor.markers,
+    timeoutMs: state.timeoutMs,
+    keepAlive,
+    clock,
+  };
 
-  for (let index = 0; index < plan.n; index++) {
-    if (state.stopRequested) {
-      stoppedBy = 'interrupted';
-      break;
+  const argvId = state.engine ? state.engine.defineArgv(argv) : -1;
+  if (state.engine && plan.mode === 'multi') {
+    // The whole schedule goes to the engine at once, in absolute times; it launches on its own clock.
+    // The guard is checked as each spawn is reported and cancels what is not launched yet.
+    const engine = state.engine;
+    const first = start + ENGINE_LEAD_NS;
+    let accounted = 0;
+    let cancelled = 0;
+    let guarded = false;
+    let allAccounted!: () => void;
+    const done = new Promise<void>((resolve) => (allAccounted = resolve));
+    const account = () => {
+      if (++accounted === plan.n) allAccounted();
+    };
+    if (state.stopRequested) stoppedBy = 'interrupted';
+    else if (!guardAllows(state, plan, guest, 0)) stoppedBy = 'memory_guard';
+    else {
+      for (let index = 0; index < plan.n; index++) {
+        const scheduled = first + intervalNs * BigInt(index);
+        startWithEngine(
+          engine,
+          argvId,
+          scheduled,
+          state.mergeAny,
+          spec,
+          (inst, running) => {
+            track(state, plan, argv, tracker, inst, index, scheduled, running);
+            account();
+            if (!guarded && accounted < plan.n && !state.stopRequested && !guardAllows(state, plan, guest, tracker.instances.length)) {
+              guarded = true;
+              engine.cancelPending();
+            }
+          },
+          () => {
+            cancelled++;
+            account();
+          },
+        );
+      }
+      // A stop request (signal, fatal error) cancels pending launches through record.ts.
+      await done;
+      if (cancelled > 0) stoppedBy = guarded ? 'memory_guard' : 'interrupted';
     }
-    // The guard reads /proc/meminfo: do it before waiting, so it does not add to the launch lag.
-    const booting = [...state.live].filter((i) => i.isBooting).length;
-    const perBooting =
-      state.bootingKb ?? bootingCostKb(guest.descriptor.memory_mb, state.largestRssAtTe.get(plan.guest) ?? null);
-    const verdict = state.guard.check(booting, perBooting);
-    if (!verdict.ok) {
-      stoppedBy = 'memory_guard';
-      state.onGuard(plan, verdict.reason, {
-        launched: index,
-        available_kb: verdict.availableKb,
-        estimate_kb: verdict.estimateKb,
-      });
-      break;
-    }
-    const scheduled = plan.mode === 'multi' ? start + intervalNs * BigInt(index) : clock();
-    if (plan.mode === 'multi') await waitUntil(clock, scheduled);
-    if (state.stopRequested) {
-      stoppedBy = 'interrupted';
-      break;
-    }
-    const runningAtLaunch = state.live.size;
-    const inst = launch({
-      argv,
-      launcher: state.launcher,
-      ready: guest.descriptor.ready,
-      markers: guest.descriptor.markers,
-      timeoutMs: state.timeoutMs,
-      keepAlive,
-      clock,
-    });
-    instances.push(inst);
-    state.live.add(inst);
-    void inst.closed.then(() => state.live.delete(inst));
-    written.push(
-      inst.concluded
-        .then((outcome) => {
-          if (outcome.rssKbAtTe !== null) {
-            const largest = state.largestRssAtTe.get(plan.guest) ?? 0;
-            state.largestRssAtTe.set(plan.guest, Math.max(largest, outcome.rssKbAtTe));
-          }
-          state.onBoot(outcome);
-          state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome));
-        })
-        .catch((err: Error) => state.fail(err)),
-    );
-    if (plan.mode === 'single') {
-      // One at a time: the next boot starts only once this instance is gone.
-      await inst.concluded;
-      await inst.closed;
+  } else {
+    for (let index = 0; index < plan.n; index++) {
+      if (state.stopRequested) {
+        stoppedBy = 'interrupted';
+        break;
+      }
+      // The guard reads /proc/meminfo: do it before waiting, so it does not add to the launch lag.
+      if (!guardAllows(state, plan, guest, index)) {
+        stoppedBy = 'memory_guard';
+        break;
+      }
+      const scheduled = plan.mode === 'multi' ? start + intervalNs * BigInt(index) : clock();
+      if (plan.mode === 'multi') await waitUntil(clock, scheduled);
+      if (state.stopRequested) {
+        stoppedBy = 'interrupted';
+        break;
+      }
+      let inst: Instance;
+      if (state.engine) {
+        const started = await new Promise<{ inst: Instance; running: number } | null>((resolve) =>
+          startWithEngine(state.engine!, argvId, null, state.mergeAny, spec, (i, running) => resolve({ inst: i, running }), () => resolve(null)),
+        );
+        if (!started) {
+          stoppedBy = 'interrupted';
+          break;
+        }
+        inst = started.inst;
+        track(state, plan, argv, tracker, inst, index, scheduled, started.running);
+      } else {
+        const runningAtLaunch = state.live.size;
+        inst = launch({ ...spec, argv, launcher: state.launcher });
+        track(state, plan, argv, tracker, inst, index, scheduled, runningAtLaunch);
+      }
+      if (plan.mode === 'single') {
+        // One at a time: the next boot starts only once this instance is gone.
+        await inst.concluded;
+        await inst.closed;
+      }
     }
   }
 
+  const { instances, written } = tracker;
   await Promise.all(written);
   // A stop that arrives after the last launch still cut the batch short: its boots were interrupted.
   if (stoppedBy === null && state.stopRequested) stoppedBy = 'interrupted';

@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { BOOT_STATUSES, type BootStatus, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from './host.ts';
+import { buildEngine, Engine } from './engine.ts';
+import { KsmSession, readKsmCounters } from './ksm.ts';
 import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
-import { defaultMemoryFloorKb, MemoryGuard } from './memory-guard.ts';
+import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from './memory-guard.ts';
 import { planBatches } from './plan.ts';
 import { backgroundRunnable, readMemInfo } from './proc.ts';
 import { type Progress, silentProgress } from './progress.ts';
@@ -53,6 +55,15 @@ export interface RecordOptions {
    * what the launcher adds to ΔT; only bootlab-launch guarantees no VMM outlives a SIGKILLed recorder.
    */
   launcher?: LauncherKind | undefined;
+  /**
+   * Launch through the C launch engine (default when the launcher is bootlab-launch): Ts, console reads
+   * and exits stamped in C, the schedule kept on absolute times. false: Node spawns each VMM itself.
+   */
+  engine?: boolean | undefined;
+  /** Let the engine raise its priority (SCHED_FIFO, else nice) when permitted; default true. */
+  priority?: boolean | undefined;
+  /** Turn KSM on for the run and mark every VMM merge-any (root only); settings restored at the end. */
+  ksm?: boolean | undefined;
   progress?: Progress;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests that signal the process do too). */
   handleSignals?: boolean;
@@ -122,8 +133,20 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     guests.set(guest.descriptor.name, { guest, argv });
   }
   const guestNames = [...guests.keys()];
-  // Every VMM runs under a launcher that has the kernel kill it when the recorder dies, even by SIGKILL.
-  const chosenLauncher = prepareLauncher({ prefer: options.launcher });
+  // Every VMM is started by the launch engine or runs under a launcher that has the kernel kill it when
+  // the recorder dies, even by SIGKILL.
+  const useEngine = options.engine ?? (options.launcher === undefined || options.launcher === 'bootlab-launch');
+  let engineBinary: string | null = null;
+  let engineNote: string | null = null;
+  if (useEngine) {
+    try {
+      engineBinary = buildEngine();
+    } catch (err) {
+      engineNote = `launch engine unavailable (${(err as Error).message}); Node spawns each VMM, which adds milliseconds to ΔT and launch lag`;
+      process.stderr.write(`[bootlab] warning: ${engineNote}\n`);
+    }
+  }
+  const chosenLauncher = engineBinary ? { kind: 'bootlab-launch' as const, prefix: [], note: null } : prepareLauncher({ prefer: options.launcher });
   const launcher = chosenLauncher.prefix;
   const mem = readMemInfo();
   const floorKb = options.memoryFloorMb !== undefined ? Math.round(options.memoryFloorMb * 1024) : defaultMemoryFloorKb(mem.totalKb);
@@ -138,6 +161,30 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const host = { ...collectHostInfo(qemu, verdict), procs_running_at_start: await backgroundRunnable() };
   const guestInfos = [...guests.values()].map((g) => describeGuest(g.guest));
   const writer = new TraceWriter(options.output, { force: options.force });
+  let ksm: KsmSession | null = null;
+  if (options.ksm) {
+    try {
+      ksm = KsmSession.enable();
+    } catch (err) {
+      writer.close();
+      throw err;
+    }
+  }
+  let engine: Engine | null = null;
+  let engineDied: ((reason: string) => void) | null = null;
+  if (engineBinary) {
+    try {
+      engine = await Engine.start(engineBinary, {
+        priority: options.priority ?? true,
+        onDeath: (reason) => engineDied?.(reason),
+        onWarning: (message) => process.stderr.write(`[bootlab] ${message}\n`),
+      });
+    } catch (err) {
+      ksm?.restore();
+      writer.close();
+      throw err;
+    }
+  }
 
   // --- the run ---
   const runId = randomUUID();
@@ -157,6 +204,9 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     timeoutMs: options.timeoutS * 1000,
     keepAlive: options.keepAlive,
     guard: new MemoryGuard(floorKb),
+    engine,
+    mergeAny: ksm !== null && engine !== null,
+    liveCost: new LiveMemoryCost(mem.availableKb),
     live,
     largestRssAtTe: new Map(),
     bootingKb: options.bootingMb !== undefined ? Math.round(options.bootingMb * 1024) : null,
@@ -179,7 +229,15 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     instances: () => [...live],
     clock,
     origin,
+    extra: () => {
+      const counters = ksm ? readKsmCounters(ksm.root) : null;
+      return {
+        ...(counters ? { ksm_pages_shared: counters.pages_shared, ksm_pages_sharing: counters.pages_sharing } : {}),
+        ...(state.liveCost.learnedKb !== null ? { live_cost_kb: state.liveCost.learnedKb } : {}),
+      };
+    },
     emit: (sample) => {
+      state.liveCost.observe(sample.mem_available_kb, sample.running, sample.booting);
       try {
         write(sample);
       } catch (err) {
@@ -193,8 +251,10 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     if (error && !fatal) fatal = error;
     if (state.stopRequested) return;
     state.stopRequested = reason;
+    engine?.cancelPending();
     for (const inst of live) inst.stop('interrupted', reason);
   }
+  engineDied = (reason) => requestStop(`fatal: ${reason}`, new Error(reason));
   const onSignal = (signal: NodeJS.Signals) => {
     try {
       write({ type: 'event', t_ns: Number(clock() - origin), kind: 'signal', message: `received ${signal}; stopping` });
@@ -231,11 +291,23 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         accel_requested: options.accel,
         memory_floor_kb: floorKb,
         launcher,
+        engine: engine ? { binary: engine.binary, spawn: 'vfork', priority: options.priority === false ? 'off' : engine.priority } : null,
+        ksm: ksm
+          ? {
+              previous: ksm.previous,
+              used: ksm.used,
+              merge_any: engine !== null,
+              pages_shared_at_start: ksm.atStart?.pages_shared ?? null,
+              pages_sharing_at_start: ksm.atStart?.pages_sharing ?? null,
+            }
+          : null,
         machine_override: options.machine ?? null,
         firmware_override: options.firmware ?? null,
       },
       argv: options.argv ?? process.argv,
     });
+    if (engineNote) write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: engineNote });
+    if (ksm && !engine) write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: 'ksm: without the launch engine VMMs are not marked merge-any; only guest RAM merges' });
     if (chosenLauncher.note) {
       write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: `launcher: ${chosenLauncher.note}` });
     }
@@ -260,7 +332,11 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     let cap: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all([...live].map((i) => i.closed)), new Promise((r) => (cap = setTimeout(r, 5000)))]);
     clearTimeout(cap);
+    // The engine kills whatever still runs when its commands pipe closes, and exits.
+    if (engine) await Promise.race([engine.close(), new Promise((r) => (cap = setTimeout(r, 5000)))]);
+    clearTimeout(cap);
     sampler.stop();
+    ksm?.restore();
     if (options.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
