@@ -213,22 +213,39 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
 
   const argvId = state.engine ? state.engine.defineArgv(argv) : -1;
   if (state.engine && plan.mode === 'multi') {
-    // The whole schedule goes to the engine at once, in absolute times; it launches on its own clock.
-    // The guard is checked as each spawn is reported and cancels what is not launched yet.
+    // The schedule goes to the engine in absolute times and it launches on its own clock. How far ahead it
+    // is given launches is what the memory guard allows now (its headroom), re-evaluated as each spawn is
+    // reported and each boot concludes: with room to spare the whole batch is sent at once and the engine
+    // never waits for Node; near the floor, launching waits for Node's next look at MemAvailable — that is
+    // the guard doing its job.
     const engine = state.engine;
     const first = start + ENGINE_LEAD_NS;
+    let sent = 0;
     let accounted = 0;
     let cancelled = 0;
-    let guarded = false;
-    let allAccounted!: () => void;
-    const done = new Promise<void>((resolve) => (allAccounted = resolve));
-    const account = () => {
-      if (++accounted === plan.n) allAccounted();
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const settle = () => {
+      if (accounted === sent && (sent === plan.n || stoppedBy !== null)) finished();
     };
-    if (state.stopRequested) stoppedBy = 'interrupted';
-    else if (!guardAllows(state, plan, guest, 0)) stoppedBy = 'memory_guard';
-    else {
-      for (let index = 0; index < plan.n; index++) {
+    const topUp = () => {
+      if (stoppedBy !== null || sent === plan.n) return settle();
+      if (state.stopRequested) {
+        stoppedBy = 'interrupted';
+        return settle();
+      }
+      let booting = sent - accounted;
+      for (const i of state.live) if (i.isBooting) booting++;
+      const allowed = Math.min(plan.n - sent, state.guard.headroom(booting, perBootingKb(state, plan, guest)));
+      if (allowed === 0) {
+        if (sent > accounted) return; // launches in flight: look again when the next one is reported
+        if (!guardAllows(state, plan, guest, tracker.instances.length)) {
+          stoppedBy = 'memory_guard';
+          return settle();
+        }
+      }
+      for (const end = sent + Math.max(1, allowed); sent < end; sent++) {
+        const index = sent;
         const scheduled = first + intervalNs * BigInt(index);
         startWithEngine(
           engine,
@@ -238,22 +255,22 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
           spec,
           (inst, running) => {
             track(state, plan, argv, tracker, inst, index, scheduled, running);
-            account();
-            if (!guarded && accounted < plan.n && !state.stopRequested && !guardAllows(state, plan, guest, tracker.instances.length)) {
-              guarded = true;
-              engine.cancelPending();
-            }
+            accounted++;
+            void inst.concluded.then(topUp);
+            topUp();
           },
           () => {
             cancelled++;
-            account();
+            accounted++;
+            topUp();
           },
         );
       }
-      // A stop request (signal, fatal error) cancels pending launches through record.ts.
-      await done;
-      if (cancelled > 0) stoppedBy = guarded ? 'memory_guard' : 'interrupted';
-    }
+    };
+    topUp();
+    // A stop request (signal, fatal error) cancels pending launches through record.ts.
+    await done;
+    if (stoppedBy === null && cancelled > 0) stoppedBy = 'interrupted';
   } else {
     for (let index = 0; index < plan.n; index++) {
       if (state.stopRequested) {

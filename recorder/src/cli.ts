@@ -45,6 +45,9 @@ interface RecordCliOptions {
   firmware?: string;
   cooldown: number;
   launcher: LauncherKind;
+  engine: boolean;
+  priority: boolean;
+  ksm: boolean;
   json: boolean;
 }
 
@@ -83,6 +86,9 @@ export function registerRecorderCommands(program: Command): void {
         .choices(['bootlab-launch', 'setpriv', 'none'])
         .default('bootlab-launch'),
     )
+    .option('--no-engine', 'spawn VMMs from Node instead of the C launch engine (slower; for comparisons)')
+    .option('--no-priority', 'do not let the launch engine raise its priority (SCHED_FIFO or nice)')
+    .option('--ksm', 'root: turn KSM on for the run and mark every VMM merge-any; settings restored at the end', false)
     .option('--json', 'print the run summary as JSON on stdout', false)
     .action(async (guests: string[], opts: RecordCliOptions) => {
       const n = parseCountList(opts.count, '--count');
@@ -107,6 +113,9 @@ export function registerRecorderCommands(program: Command): void {
         firmware: opts.firmware,
         cooldownMs: opts.cooldown,
         launcher: opts.launcher,
+        engine: opts.engine === false ? false : undefined,
+        priority: opts.priority,
+        ksm: opts.ksm,
         progress: createProgress(),
         handleSignals: true,
         argv: process.argv.slice(1),

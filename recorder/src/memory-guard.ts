@@ -34,6 +34,15 @@ export class MemoryGuard {
     this.readMem = readMem;
   }
 
+  /**
+   * How many more instances may start now, with `booting` still booting, each costing up to `perBootingKb`
+   * (0 when not even one may). The launch engine is given this many launches ahead of time.
+   */
+  headroom(booting: number, perBootingKb: number): number {
+    const { availableKb } = this.readMem();
+    return Math.max(0, Math.floor((availableKb - this.floorKb) / Math.max(1, perBootingKb)) - booting);
+  }
+
   /** May one more instance start, with `booting` instances still booting, each costing up to `perBootingKb`? */
   check(booting: number, perBootingKb: number): GuardVerdict {
     const { availableKb } = this.readMem();

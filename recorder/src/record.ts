@@ -291,7 +291,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         accel_requested: options.accel,
         memory_floor_kb: floorKb,
         launcher,
-        engine: engine ? { binary: engine.binary, spawn: 'vfork', priority: options.priority === false ? 'off' : engine.priority } : null,
+        engine: engine ? { binary: engine.binary, spawn: 'clone-vm', priority: options.priority === false ? 'off' : engine.priority } : null,
         ksm: ksm
           ? {
               previous: ksm.previous,

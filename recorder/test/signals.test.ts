@@ -20,7 +20,7 @@ async function startKeepAliveRun(name: string, minBoots: number) {
   const output = join(out, `${name}.jsonl`);
   const child = spawn(
     process.execPath,
-    [BIN, 'record', guest.path, '--mode', 'multi', '-n', '40', '--interval', '50', '--keep-alive', '--accel', 'tcg', '--timeout', '60', '-o', output],
+    [BIN, 'record', guest.path, '--mode', 'multi', '-n', '40', '--interval', '200', '--keep-alive', '--accel', 'tcg', '--timeout', '60', '-o', output],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
