@@ -21,6 +21,7 @@ import type { BatchRecord, BootRecord, EndRecord, TraceRecord } from '@bootlab/t
 import { loadTraces } from '../analysis/src/load/files.ts';
 import { readMemInfo } from '../recorder/src/proc.ts';
 import { ensureBuilt, privateGuest, tempDir } from '../recorder/test/helpers.ts';
+import { ENGINE_SIGNALS, engineKillRun, summariseEngineKill, type EngineKillRun } from './engine-kill.ts';
 import {
   countBootLines,
   FAKE_VMM,
@@ -134,6 +135,8 @@ export interface CampaignResults {
   table: TableRow[];
   signal_runs: SignalRun[];
   burst_runs: BurstRun[];
+  /** Runs in which the launch engine, not the recorder, was signalled (absent in results before 2026-12-02). */
+  engine_runs?: EngineKillRun[];
   faults: FaultResult[];
 }
 
@@ -932,6 +935,21 @@ async function campaignRuns(
     }
     faults.push(summariseBurst(burstRuns));
   }
+  const engineRuns: EngineKillRun[] = [];
+  for (const signal of ENGINE_SIGNALS) {
+    if (!wanted(`engine-${signal}`)) continue;
+    const runs: EngineKillRun[] = [];
+    for (let i = 0; i < options.repeat; i++) {
+      const r = await engineKillRun(signal, i, options.seed);
+      runs.push(r);
+      log(
+        `engine-${signal} ${i + 1}/${options.repeat} (after ${r.kill_after_qemu} VMs; ${r.qemu_alive} up): ${r.survived ? 'ok' : `FAILED: ${r.problems.join('; ')}`} ` +
+          `[recorder exit ${r.recorder_exit.code ?? r.recorder_exit.signal} after ${r.recorder_exit.ms_after_signal} ms, ${r.lines} lines, end ${r.end_status}, ${r.boots} boots, leaked ${r.leaked}]`,
+      );
+    }
+    engineRuns.push(...runs);
+    faults.push(summariseEngineKill(signal, runs));
+  }
   for (const shot of SINGLE_SHOTS) {
     if (!wanted(shot.name)) continue;
     const t0 = performance.now();
@@ -975,6 +993,7 @@ async function campaignRuns(
     table: faults.map(({ fault, runs, survived, leaked, lines_lost, notes }) => ({ fault, runs, survived, leaked, lines_lost, notes })),
     signal_runs: signalRuns,
     burst_runs: burstRuns,
+    engine_runs: engineRuns,
     faults,
   };
 }
@@ -1051,7 +1070,7 @@ function parseArgs(argv: readonly string[]): CampaignArgs {
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
   if (!Number.isInteger(seed) || seed < 0) throw new Error('--seed must be a non-negative integer');
   if (!Number.isInteger(cpuHogs) || cpuHogs < 0) throw new Error('--cpu-hogs must be a non-negative integer');
-  const known = [...SIGNALS, 'SIGKILL-burst', ...SINGLE_SHOT_NAMES] as string[];
+  const known = [...SIGNALS, 'SIGKILL-burst', ...ENGINE_SIGNALS.map((s) => `engine-${s}`), ...SINGLE_SHOT_NAMES] as string[];
   const unknown = only?.filter((o) => !known.includes(o));
   if (unknown?.length) throw new Error(`--only: unknown fault(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   return { repeat, seed, only, launcher, cpuHogs, resultsPath, write, docOnly };

@@ -192,8 +192,11 @@ function startWithEngine(
   );
 }
 
-/** How long before the first planned launch the plan is sent, so the engine has it in time. */
-const ENGINE_LEAD_NS = 5_000_000n;
+/**
+ * How long before the first planned launch the plan is sent, so the engine has it in time even when the
+ * recorder (Node, not prioritized) is descheduled for a while on a loaded host.
+ */
+const ENGINE_LEAD_NS = 20_000_000n;
 
 export async function runBatch(state: RunState, plan: BatchPlan, prepared: PreparedGuest): Promise<BatchResult> {
   const { clock } = state;

@@ -84,6 +84,7 @@ export class Engine {
   private nextId = 0;
   private nextArgv = 0;
   private buffered: Buffer = Buffer.alloc(0);
+  private outgoing: Buffer[] = [];
   private alive = true;
   private readonly exited: Promise<void>;
   private hello!: (value: void) => void;
@@ -178,6 +179,7 @@ export class Engine {
 
   /** Close the commands pipe: the engine kills what still runs, reports it, and exits. */
   async close(): Promise<void> {
+    this.flush();
     if (this.alive) this.child.stdin!.end();
     await this.exited;
   }
@@ -187,8 +189,20 @@ export class Engine {
     return this.child;
   }
 
+  /**
+   * Frames sent in one synchronous stretch (a batch's whole schedule) leave in one write(2): written one
+   * by one, a recorder descheduled between two writes on a loaded host delayed the later launches' arrival.
+   */
   private send(data: Buffer): void {
-    if (this.alive && this.child.stdin!.writable) this.child.stdin!.write(data);
+    if (!this.alive) return;
+    this.outgoing.push(data);
+    if (this.outgoing.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const frames = this.outgoing;
+    this.outgoing = [];
+    if (this.alive && this.child.stdin!.writable && frames.length) this.child.stdin!.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 
   private onData(chunk: Buffer): void {
