@@ -943,7 +943,7 @@ async function campaignRuns(
       const r = await engineKillRun(signal, i, options.seed);
       runs.push(r);
       log(
-        `engine-${signal} ${i + 1}/${options.repeat} (after ${r.kill_after_qemu} VMs; ${r.qemu_alive} up): ${r.survived ? 'ok' : `FAILED: ${r.problems.join('; ')}`} ` +
+        `engine-${signal} ${i + 1}/${options.repeat} (header + ${r.kill_after_ms} ms; ${r.qemu_alive} up): ${r.survived ? 'ok' : `FAILED: ${r.problems.join('; ')}`} ` +
           `[recorder exit ${r.recorder_exit.code ?? r.recorder_exit.signal} after ${r.recorder_exit.ms_after_signal} ms, ${r.lines} lines, end ${r.end_status}, ${r.boots} boots, leaked ${r.leaked}]`,
       );
     }
