@@ -239,7 +239,16 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
       }
       let booting = sent - accounted;
       for (const i of state.live) if (i.isBooting) booting++;
-      const allowed = Math.min(plan.n - sent, state.guard.headroom(booting, perBootingKb(state, plan, guest)));
+      const headroom = state.guard.headroom(booting, perBootingKb(state, plan, guest));
+      if (headroom < 0 && sent > accounted) {
+        // MemAvailable fell faster than allowed for: launches not made yet are cancelled.
+        if (!guardAllows(state, plan, guest, tracker.instances.length)) {
+          stoppedBy = 'memory_guard';
+          engine.cancelPending();
+          return settle();
+        }
+      }
+      const allowed = Math.max(0, Math.min(plan.n - sent, headroom));
       if (allowed === 0) {
         if (sent > accounted) return; // launches in flight: look again when the next one is reported
         if (!guardAllows(state, plan, guest, tracker.instances.length)) {

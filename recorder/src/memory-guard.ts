@@ -36,11 +36,12 @@ export class MemoryGuard {
 
   /**
    * How many more instances may start now, with `booting` still booting, each costing up to `perBootingKb`
-   * (0 when not even one may). The launch engine is given this many launches ahead of time.
+   * (0 or less when not even one may; negative when those already planned are too many). The launch
+   * engine is given this many launches ahead of time.
    */
   headroom(booting: number, perBootingKb: number): number {
     const { availableKb } = this.readMem();
-    return Math.max(0, Math.floor((availableKb - this.floorKb) / Math.max(1, perBootingKb)) - booting);
+    return Math.floor((availableKb - this.floorKb) / Math.max(1, perBootingKb)) - booting;
   }
 
   /** May one more instance start, with `booting` instances still booting, each costing up to `perBootingKb`? */

@@ -238,6 +238,20 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     },
     emit: (sample) => {
       state.liveCost.observe(sample.mem_available_kb, sample.running, sample.booting);
+      // The guard only decides launches; instances already running can still grow (booting guests touch
+      // their memory, KSM not caught up yet). Under half the floor, stop the run before the host's OOM killer
+      // picks a victim on a shared machine.
+      if (sample.mem_available_kb < floorKb / 2 && !state.stopRequested && sample.running > 0) {
+        const reason = `MemAvailable ${Math.round(sample.mem_available_kb / 1024)} MiB is under half the ${Math.round(floorKb / 1024)} MiB floor: every instance stopped`;
+        guarded = true;
+        try {
+          write({ type: 'event', t_ns: Number(clock() - origin), kind: 'memory_guard', message: reason, data: { running: sample.running } });
+        } catch {
+          // the end record reports the stop anyway
+        }
+        progress.note(`memory guard: ${reason}`);
+        requestStop(`memory guard: ${reason}`);
+      }
       try {
         write(sample);
       } catch (err) {
