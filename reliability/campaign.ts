@@ -13,7 +13,7 @@
 // last line is counted as data lost), and for SIGINT/SIGTERM the trace ends with an `interrupted` end record
 // and every instance that was launched has its boot record. Single-shot faults follow (see SINGLE_SHOTS).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { arch, cpus, loadavg, release, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -1015,13 +1015,21 @@ export function renderTable(results: CampaignResults): string {
   return lines.join('\n');
 }
 
+/** Markers of a second generated block, for a campaign written to another results file (e.g. the engine's). */
+export function blockMarkers(resultsFile: string): { begin: string; end: string } {
+  return {
+    begin: `<!-- BEGIN GENERATED FIGURES FROM ${resultsFile}: reliability/campaign.ts --doc-block writes this table; do not edit -->`,
+    end: `<!-- END GENERATED FIGURES FROM ${resultsFile} -->`,
+  };
+}
+
 /** Replace the generated block of docs/reliability.md (between the markers) with the table of `results`. */
-export function updateDoc(results: CampaignResults, docPath = DOC_PATH): void {
+export function updateDoc(results: CampaignResults, docPath = DOC_PATH, markers = { begin: TABLE_BEGIN, end: TABLE_END }): void {
   const doc = readFileSync(docPath, 'utf8');
-  const begin = doc.indexOf(TABLE_BEGIN);
-  const end = doc.indexOf(TABLE_END);
-  if (begin < 0 || end < begin) throw new Error(`${docPath}: the generated-figures markers are missing`);
-  const next = `${doc.slice(0, begin + TABLE_BEGIN.length)}\n${renderTable(results)}\n${doc.slice(end)}`;
+  const begin = doc.indexOf(markers.begin);
+  const end = doc.indexOf(markers.end);
+  if (begin < 0 || end < begin) throw new Error(`${docPath}: the generated-figures markers are missing (${markers.begin})`);
+  const next = `${doc.slice(0, begin + markers.begin.length)}\n${renderTable(results)}\n${doc.slice(end)}`;
   writeFileSync(docPath, next);
 }
 
@@ -1034,6 +1042,8 @@ interface CampaignArgs {
   launcher: CampaignOptions['launcher'];
   cpuHogs: number;
   resultsPath: string;
+  /** With --results FILE: also write that campaign's table into its own block of docs/reliability.md. */
+  docBlock: boolean;
   write: boolean;
   docOnly: boolean;
 }
@@ -1045,6 +1055,7 @@ function parseArgs(argv: readonly string[]): CampaignArgs {
   let launcher: CampaignOptions['launcher'];
   let cpuHogs = 0;
   let resultsPath = RESULTS_PATH;
+  let docBlock = false;
   let write = true;
   let docOnly = false;
   for (let i = 0; i < argv.length; i++) {
@@ -1065,7 +1076,8 @@ function parseArgs(argv: readonly string[]): CampaignArgs {
     else if (a === '--results') resultsPath = value();
     else if (a === '--no-write') write = false;
     else if (a === '--doc-only') docOnly = true;
-    else throw new Error(`unknown option ${a} (use --repeat N, --seed S, --only a,b, --launcher K, --cpu-hogs N, --results FILE, --no-write, --doc-only)`);
+    else if (a === '--doc-block') docBlock = true;
+    else throw new Error(`unknown option ${a} (use --repeat N, --seed S, --only a,b, --launcher K, --cpu-hogs N, --results FILE, --doc-block, --no-write, --doc-only)`);
   }
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
   if (!Number.isInteger(seed) || seed < 0) throw new Error('--seed must be a non-negative integer');
@@ -1073,7 +1085,7 @@ function parseArgs(argv: readonly string[]): CampaignArgs {
   const known = [...SIGNALS, 'SIGKILL-burst', ...ENGINE_SIGNALS.map((s) => `engine-${s}`), ...SINGLE_SHOT_NAMES] as string[];
   const unknown = only?.filter((o) => !known.includes(o));
   if (unknown?.length) throw new Error(`--only: unknown fault(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return { repeat, seed, only, launcher, cpuHogs, resultsPath, write, docOnly };
+  return { repeat, seed, only, launcher, cpuHogs, resultsPath, write, docOnly, docBlock };
 }
 
 async function main(): Promise<void> {
@@ -1105,6 +1117,9 @@ async function main(): Promise<void> {
     if (args.resultsPath === RESULTS_PATH) {
       updateDoc(results);
       log(`wrote ${RESULTS_PATH} and the table in ${DOC_PATH}`);
+    } else if (args.docBlock) {
+      updateDoc(results, DOC_PATH, blockMarkers(basename(args.resultsPath)));
+      log(`wrote ${args.resultsPath} and its block in ${DOC_PATH}`);
     } else log(`wrote ${args.resultsPath}`);
   }
   const failed = results.faults.filter((f) => f.survived < f.runs || f.leaked > 0);

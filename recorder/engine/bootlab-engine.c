@@ -351,6 +351,13 @@ static void launch_one(const struct launch *l) {
   memcpy(payload + 8, &pid32, 4);
   memcpy(payload + 12, &err32, 4);
   memcpy(payload + 16, &running, 4);
+  if (pid > 0) {
+    c->pid = pid;
+    c->out = (struct watch){c, 'O', out[0]};
+    c->err = (struct watch){c, 'E', err[0]};
+    c->pidfd = (struct watch){c, 'P', pidfd};
+    table_put(l->id, c); /* before Node can hear of it: a kill it sends at once finds the child */
+  }
   /* The spawn event goes out before the child's pipes are watched, so Node sees it before any output. */
   emit('S', l->id, ts, payload, sizeof payload, NULL, 0);
   if (pid <= 0) {
@@ -361,13 +368,8 @@ static void launch_one(const struct launch *l) {
     free(c);
     return;
   }
-  c->pid = pid;
-  c->out = (struct watch){c, 'O', out[0]};
-  c->err = (struct watch){c, 'E', err[0]};
-  c->pidfd = (struct watch){c, 'P', pidfd};
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   fcntl(err[0], F_SETFL, O_NONBLOCK);
-  table_put(l->id, c);
   struct watch *ws[3] = {&c->out, &c->err, &c->pidfd};
   for (int i = 0; i < 3; i++) {
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = ws[i]};
