@@ -61,7 +61,9 @@ export class MemoryGuard {
 }
 
 /** Instances that must be running, and the largest share of them still booting, for a live reading to count. */
-const LIVE_MIN_RUNNING = 8;
+// At a handful of instances, other work on a shared host moving MemAvailable by a few hundred MiB would
+// read as hundreds of MiB per instance.
+const LIVE_MIN_RUNNING = 32;
 const LIVE_MAX_BOOTING_SHARE = 0.25;
 
 /**

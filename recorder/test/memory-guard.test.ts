@@ -41,12 +41,12 @@ test('the live cost is learned from MemAvailable per running instance, only once
   const cost = new LiveMemoryCost(20 * GiB);
   cost.observe(20 * GiB - 100 * 1024, 4, 0);
   assert.equal(cost.perInstanceKb(), null, 'too few instances');
-  cost.observe(20 * GiB - 400 * 1024, 16, 8);
+  cost.observe(20 * GiB - 800 * 1024, 32, 16);
   assert.equal(cost.perInstanceKb(), null, 'half of them still booting');
-  cost.observe(20 * GiB - 400 * 1024, 16, 2);
+  cost.observe(20 * GiB - 800 * 1024, 32, 4);
   assert.equal(cost.learnedKb, 25 * 1024);
   assert.equal(cost.perInstanceKb(), Math.round(25 * 1024 * 1.25));
   // KSM merges minutes later: the same instances now cost less, and the estimate follows.
-  cost.observe(20 * GiB - 176 * 1024, 16, 0);
+  cost.observe(20 * GiB - 352 * 1024, 32, 0);
   assert.equal(cost.learnedKb, 11 * 1024);
 });
