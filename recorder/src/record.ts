@@ -9,7 +9,7 @@ import { BOOT_STATUSES, type BootStatus, type EndRecord, type HeaderRecord, type
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from './host.ts';
 import { buildEngine, Engine } from './engine.ts';
-import { KsmSession, readKsmCounters } from './ksm.ts';
+import { KsmSession, readKsmCounters } from './ksm-session.ts';
 import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from './memory-guard.ts';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KSM_SETTINGS, KsmSession } from '../src/ksm.ts';
+import { KSM_SETTINGS, KsmSession } from '../src/ksm-session.ts';
 import { boots, readTrace, tempDir, waitFor } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bootlab.mjs', import.meta.url));
