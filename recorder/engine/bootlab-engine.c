@@ -479,6 +479,8 @@ static void kill_all(void) {
   for (size_t i = 0; i < cap; i++) kill_child((uint32_t)i, SIGKILL);
 }
 
+static int braked; /* the memory brake fired (see mem_available_kb) */
+
 static char *cmd_buf;
 static size_t cmd_len, cmd_cap;
 
@@ -522,6 +524,7 @@ static void command(char type, const char *p, uint32_t n) {
     l->argv_id = rd32(p + 4);
     memcpy(&l->at, p + 8, 8);
     l->flags = rd32(p + 16);
+    l->cancelled = braked; /* after the memory brake nothing more is launched */
     pthread_mutex_lock(&queue_lock);
     if (queue_tail) queue_tail->next = l;
     else queue_head = l;
@@ -581,6 +584,27 @@ static void raise_thread_priority(int fifo_priority, char *said, size_t said_n) 
 
 static char launch_priority[160] = "off";
 static int want_priority = 1;
+
+/*
+ * Memory emergency brake (--memory-floor-kb N): with hundreds of booting VMMs on few cores the recorder
+ * (Node, not prioritized) gets almost no CPU and its memory guard reacts too late — 1460 booting minkernels
+ * took a 24 GiB host from 8.6 GiB available to the OOM killer in under a minute. The reader thread runs at
+ * raised priority, so it checks MemAvailable itself every 50 ms and, under the floor, cancels every launch
+ * not made and kills every VMM, then tells the recorder.
+ */
+static long long memory_floor_kb;
+
+static long long mem_available_kb(void) {
+  char buf[4096];
+  int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  const char *p = strstr(buf, "MemAvailable:");
+  return p ? strtoll(p + 13, NULL, 10) : -1;
+}
 static pthread_mutex_t prio_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t prio_cond = PTHREAD_COND_INITIALIZER;
 static int prio_done;
@@ -611,12 +635,13 @@ static void init_locks(void) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fputs("usage: bootlab-engine RECORDER_PID [--priority on|off]\n", stderr);
+    fputs("usage: bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N]\n", stderr);
     return 2;
   }
   long recorder = strtol(argv[1], NULL, 10);
   for (int i = 2; i + 1 < argc; i += 2)
     if (strcmp(argv[i], "--priority") == 0) want_priority = strcmp(argv[i + 1], "off") != 0;
+    else if (strcmp(argv[i], "--memory-floor-kb") == 0) memory_floor_kb = strtoll(argv[i + 1], NULL, 10);
   if (recorder <= 1) return 2;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die("prctl(PR_SET_PDEATHSIG)");
   if ((long)getppid() != recorder) return 125;
@@ -673,7 +698,21 @@ int main(int argc, char **argv) {
       if (!live && !pending) break;
       kill_all(); /* also any launched since the last pass */
     }
-    int n = epoll_wait(epfd, events, 256, open_commands ? -1 : 100);
+    if (memory_floor_kb > 0 && !braked) {
+      static int64_t last_check;
+      int64_t now = now_ns();
+      if (now - last_check >= 50000000) {
+        last_check = now;
+        long long avail = mem_available_kb();
+        if (avail >= 0 && avail < memory_floor_kb) {
+          braked = 1;
+          cancel_all();
+          kill_all();
+          emit_text('W', "memory emergency: MemAvailable %lld KiB under the %lld KiB floor; every launch cancelled and every VMM killed", avail, memory_floor_kb);
+        }
+      }
+    }
+    int n = epoll_wait(epfd, events, 256, open_commands ? (memory_floor_kb > 0 && !braked ? 50 : -1) : 100);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) die("epoll_wait");
     for (int i = 0; i < n; i++) {

@@ -49,6 +49,12 @@ interface Pending {
 export interface EngineOptions {
   /** Raise the engine's priority (SCHED_FIFO, else nice -10) when permitted. */
   priority: boolean;
+  /**
+   * The engine's own memory brake: under this MemAvailable (KiB) it cancels every launch and kills every
+   * VMM, then reports a warning starting "memory emergency". It checks every 50 ms at its raised priority,
+   * where the recorder may be starved of CPU by hundreds of booting guests. 0 or absent: off.
+   */
+  memoryFloorKb?: number;
   /** Called when the engine ends while instances were still in its care (it was killed). */
   onDeath?: (reason: string) => void;
   onWarning?: (message: string) => void;
@@ -94,7 +100,8 @@ export class Engine {
     this.binary = binary;
     this.options = options;
     this.ready = new Promise((resolve) => (this.hello = resolve));
-    this.child = spawn(binary, [String(process.pid), '--priority', options.priority ? 'on' : 'off'], {
+    const brake = options.memoryFloorKb ? ['--memory-floor-kb', String(Math.round(options.memoryFloorKb))] : [];
+    this.child = spawn(binary, [String(process.pid), '--priority', options.priority ? 'on' : 'off', ...brake], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));

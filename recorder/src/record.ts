@@ -172,12 +172,14 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   }
   let engine: Engine | null = null;
   let engineDied: ((reason: string) => void) | null = null;
+  let engineWarned: ((message: string) => void) | null = null;
   if (engineBinary) {
     try {
       engine = await Engine.start(engineBinary, {
         priority: options.priority ?? true,
         onDeath: (reason) => engineDied?.(reason),
-        onWarning: (message) => process.stderr.write(`[bootlab] ${message}\n`),
+        memoryFloorKb: Math.round(floorKb / 2),
+        onWarning: (message) => engineWarned?.(message),
       });
     } catch (err) {
       ksm?.restore();
@@ -269,6 +271,18 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     for (const inst of live) inst.stop('interrupted', reason);
   }
   engineDied = (reason) => requestStop(`fatal: ${reason}`, new Error(reason));
+  engineWarned = (message) => {
+    process.stderr.write(`[bootlab] ${message}\n`);
+    if (!/memory emergency/.test(message)) return;
+    // The engine's brake fired (it runs at raised priority; this process may have been starved): stop.
+    guarded = true;
+    try {
+      write({ type: 'event', t_ns: Number(clock() - origin), kind: 'memory_guard', message });
+    } catch {
+      // the end record reports the stop anyway
+    }
+    requestStop(`memory guard: ${message}`);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     try {
       write({ type: 'event', t_ns: Number(clock() - origin), kind: 'signal', message: `received ${signal}; stopping` });

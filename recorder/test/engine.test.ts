@@ -176,3 +176,21 @@ test('a real minkernel under TCG through record(): Ts <= first output <= Te, sch
   assert.equal(bs[1]!.scheduled_ns - bs[0]!.scheduled_ns, 3_000_000);
   assert.deepEqual(processesWith(guest.kernel), []);
 });
+
+test('memory brake: under its floor the engine kills every VMM, cancels what is not launched, and says so', async () => {
+  const warnings: string[] = [];
+  // A floor above all the memory there is: the brake fires at the engine's first check.
+  const braking = await Engine.start(binary, { priority: false, memoryFloorKb: 2 ** 40, onWarning: (m) => warnings.push(m) });
+  const arg = uniqueSleep();
+  const outcome = new Promise<string>((resolve) =>
+    braking.launch(braking.defineArgv(['sleep', arg]), null, false, () => ({ stdout() {}, stderr() {}, exit: (how) => resolve(`exit ${how.signal}`) }), () => resolve('cancelled')),
+  );
+  assert.match(await outcome, /^(exit SIGKILL|cancelled)$/);
+  assert.ok(await waitFor(() => warnings.some((w) => /memory emergency/.test(w)), 5000, 20), warnings.join('; '));
+  let later = '';
+  braking.launch(braking.defineArgv(['sleep', arg]), null, false, () => ((later = 'spawned'), { stdout() {}, stderr() {}, exit() {} }), () => (later = 'cancelled'));
+  assert.ok(await waitFor(() => later !== '', 5000, 20));
+  assert.equal(later, 'cancelled', 'nothing is launched after the brake');
+  assert.deepEqual(processesWith(arg), []);
+  await braking.close();
+});
