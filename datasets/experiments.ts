@@ -41,6 +41,9 @@ export const EXPERIMENTS: readonly Experiment[] = [
     name: 'figure2/trace',
     // Under TCG hundreds of minkernels are still booting at once; the guard's default (guest RAM + 64 MiB per
     // booting instance) would stop near 170. minkernel holds ~18 MB PSS, so 32 MiB is a safe bound.
+    // 1500 at 3 ms with --ksm was tried on 2026-12-02 with the launch engine (all 1500 launched in 4.5 s): on
+    // 2 cores neither the guests (none reached its ready line) nor ksmd got CPU, memory rose to ~15 MB per
+    // instance and the engine's memory brake stopped the run; this dataset stays the one recorded before.
     args: ['minkernel', '--mode', 'multi', '-n', '1500', '--interval', '3', '--keep-alive', '--booting-mb', '32', ...LONG],
     purpose: "the paper's Figure 2: keep-alive minkernels 3 ms apart until the memory guard stops launching",
   },

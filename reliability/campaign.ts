@@ -13,7 +13,7 @@
 // last line is counted as data lost), and for SIGINT/SIGTERM the trace ends with an `interrupted` end record
 // and every instance that was launched has its boot record. Single-shot faults follow (see SINGLE_SHOTS).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { arch, cpus, loadavg, release, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +21,7 @@ import type { BatchRecord, BootRecord, EndRecord, TraceRecord } from '@bootlab/t
 import { loadTraces } from '../analysis/src/load/files.ts';
 import { readMemInfo } from '../recorder/src/proc.ts';
 import { ensureBuilt, privateGuest, tempDir } from '../recorder/test/helpers.ts';
+import { ENGINE_SIGNALS, engineKillRun, summariseEngineKill, type EngineKillRun } from './engine-kill.ts';
 import {
   countBootLines,
   FAKE_VMM,
@@ -134,6 +135,8 @@ export interface CampaignResults {
   table: TableRow[];
   signal_runs: SignalRun[];
   burst_runs: BurstRun[];
+  /** Runs in which the launch engine, not the recorder, was signalled (absent in results before 2026-12-02). */
+  engine_runs?: EngineKillRun[];
   faults: FaultResult[];
 }
 
@@ -932,6 +935,21 @@ async function campaignRuns(
     }
     faults.push(summariseBurst(burstRuns));
   }
+  const engineRuns: EngineKillRun[] = [];
+  for (const signal of ENGINE_SIGNALS) {
+    if (!wanted(`engine-${signal}`)) continue;
+    const runs: EngineKillRun[] = [];
+    for (let i = 0; i < options.repeat; i++) {
+      const r = await engineKillRun(signal, i, options.seed);
+      runs.push(r);
+      log(
+        `engine-${signal} ${i + 1}/${options.repeat} (header + ${r.kill_after_ms} ms; ${r.qemu_alive} up): ${r.survived ? 'ok' : `FAILED: ${r.problems.join('; ')}`} ` +
+          `[recorder exit ${r.recorder_exit.code ?? r.recorder_exit.signal} after ${r.recorder_exit.ms_after_signal} ms, ${r.lines} lines, end ${r.end_status}, ${r.boots} boots, leaked ${r.leaked}]`,
+      );
+    }
+    engineRuns.push(...runs);
+    faults.push(summariseEngineKill(signal, runs));
+  }
   for (const shot of SINGLE_SHOTS) {
     if (!wanted(shot.name)) continue;
     const t0 = performance.now();
@@ -975,6 +993,7 @@ async function campaignRuns(
     table: faults.map(({ fault, runs, survived, leaked, lines_lost, notes }) => ({ fault, runs, survived, leaked, lines_lost, notes })),
     signal_runs: signalRuns,
     burst_runs: burstRuns,
+    engine_runs: engineRuns,
     faults,
   };
 }
@@ -996,13 +1015,21 @@ export function renderTable(results: CampaignResults): string {
   return lines.join('\n');
 }
 
+/** Markers of a second generated block, for a campaign written to another results file (e.g. the engine's). */
+export function blockMarkers(resultsFile: string): { begin: string; end: string } {
+  return {
+    begin: `<!-- BEGIN GENERATED FIGURES FROM ${resultsFile}: reliability/campaign.ts --doc-block writes this table; do not edit -->`,
+    end: `<!-- END GENERATED FIGURES FROM ${resultsFile} -->`,
+  };
+}
+
 /** Replace the generated block of docs/reliability.md (between the markers) with the table of `results`. */
-export function updateDoc(results: CampaignResults, docPath = DOC_PATH): void {
+export function updateDoc(results: CampaignResults, docPath = DOC_PATH, markers = { begin: TABLE_BEGIN, end: TABLE_END }): void {
   const doc = readFileSync(docPath, 'utf8');
-  const begin = doc.indexOf(TABLE_BEGIN);
-  const end = doc.indexOf(TABLE_END);
-  if (begin < 0 || end < begin) throw new Error(`${docPath}: the generated-figures markers are missing`);
-  const next = `${doc.slice(0, begin + TABLE_BEGIN.length)}\n${renderTable(results)}\n${doc.slice(end)}`;
+  const begin = doc.indexOf(markers.begin);
+  const end = doc.indexOf(markers.end);
+  if (begin < 0 || end < begin) throw new Error(`${docPath}: the generated-figures markers are missing (${markers.begin})`);
+  const next = `${doc.slice(0, begin + markers.begin.length)}\n${renderTable(results)}\n${doc.slice(end)}`;
   writeFileSync(docPath, next);
 }
 
@@ -1015,6 +1042,8 @@ interface CampaignArgs {
   launcher: CampaignOptions['launcher'];
   cpuHogs: number;
   resultsPath: string;
+  /** With --results FILE: also write that campaign's table into its own block of docs/reliability.md. */
+  docBlock: boolean;
   write: boolean;
   docOnly: boolean;
 }
@@ -1026,6 +1055,7 @@ function parseArgs(argv: readonly string[]): CampaignArgs {
   let launcher: CampaignOptions['launcher'];
   let cpuHogs = 0;
   let resultsPath = RESULTS_PATH;
+  let docBlock = false;
   let write = true;
   let docOnly = false;
   for (let i = 0; i < argv.length; i++) {
@@ -1046,15 +1076,16 @@ function parseArgs(argv: readonly string[]): CampaignArgs {
     else if (a === '--results') resultsPath = value();
     else if (a === '--no-write') write = false;
     else if (a === '--doc-only') docOnly = true;
-    else throw new Error(`unknown option ${a} (use --repeat N, --seed S, --only a,b, --launcher K, --cpu-hogs N, --results FILE, --no-write, --doc-only)`);
+    else if (a === '--doc-block') docBlock = true;
+    else throw new Error(`unknown option ${a} (use --repeat N, --seed S, --only a,b, --launcher K, --cpu-hogs N, --results FILE, --doc-block, --no-write, --doc-only)`);
   }
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
   if (!Number.isInteger(seed) || seed < 0) throw new Error('--seed must be a non-negative integer');
   if (!Number.isInteger(cpuHogs) || cpuHogs < 0) throw new Error('--cpu-hogs must be a non-negative integer');
-  const known = [...SIGNALS, 'SIGKILL-burst', ...SINGLE_SHOT_NAMES] as string[];
+  const known = [...SIGNALS, 'SIGKILL-burst', ...ENGINE_SIGNALS.map((s) => `engine-${s}`), ...SINGLE_SHOT_NAMES] as string[];
   const unknown = only?.filter((o) => !known.includes(o));
   if (unknown?.length) throw new Error(`--only: unknown fault(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return { repeat, seed, only, launcher, cpuHogs, resultsPath, write, docOnly };
+  return { repeat, seed, only, launcher, cpuHogs, resultsPath, write, docOnly, docBlock };
 }
 
 async function main(): Promise<void> {
@@ -1086,6 +1117,9 @@ async function main(): Promise<void> {
     if (args.resultsPath === RESULTS_PATH) {
       updateDoc(results);
       log(`wrote ${RESULTS_PATH} and the table in ${DOC_PATH}`);
+    } else if (args.docBlock) {
+      updateDoc(results, DOC_PATH, blockMarkers(basename(args.resultsPath)));
+      log(`wrote ${args.resultsPath} and its block in ${DOC_PATH}`);
     } else log(`wrote ${args.resultsPath}`);
   }
   const failed = results.faults.filter((f) => f.survived < f.runs || f.leaked > 0);

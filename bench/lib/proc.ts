@@ -1,7 +1,7 @@
 // Watching a process from outside while it runs: peak and current RSS (VmHWM, VmRSS from
 // /proc/PID/status), threads, and CPU time (utime+stime from /proc/PID/stat). Used to price the recorder
 // itself (scale benchmark), never the VMs it launches.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = 100;
 
@@ -47,13 +47,51 @@ export interface ProcSummary {
   series: ProcReading[];
 }
 
-/** Read /proc/PID every `everyMs` until stopped (or the process is gone). */
-export function watchProcess(pid: number, everyMs = 50): ProcWatch {
+/** Direct children of `pid` whose command name starts with `prefix` (e.g. bootlab's launch engine). */
+export function childrenNamed(pid: number, prefix: string): number[] {
+  const found: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').trim();
+      for (const child of children ? children.split(' ').map(Number) : []) {
+        try {
+          if (readFileSync(`/proc/${child}/comm`, 'latin1').startsWith(prefix)) found.push(child);
+        } catch {
+          // exited
+        }
+      }
+    }
+  } catch {
+    // the parent exited
+  }
+  return found;
+}
+
+/**
+ * Read /proc/PID every `everyMs` until stopped (or the process is gone). With `helperPrefix`, the direct
+ * children of that name (bootlab's launch engine) count as part of the process: their RSS, peak RSS
+ * (the sum of the peaks: an upper bound of the peak of the sum), threads and CPU are added.
+ */
+export function watchProcess(pid: number, everyMs = 50, helperPrefix?: string): ProcWatch {
   const start = performance.now();
   const series: ProcReading[] = [];
+  const helperPeak = new Map<number, Omit<ProcReading, 't_ms'>>();
   const tick = () => {
     const r = readProc(pid);
-    if (r) series.push({ t_ms: Math.round(performance.now() - start), ...r });
+    if (!r) return;
+    if (helperPrefix) {
+      for (const child of childrenNamed(pid, helperPrefix)) {
+        const c = readProc(child);
+        if (c) helperPeak.set(child, c);
+      }
+      for (const c of helperPeak.values()) {
+        r.vm_rss_kb += c.vm_rss_kb;
+        r.vm_hwm_kb += c.vm_hwm_kb;
+        r.threads += c.threads;
+        r.cpu_ms += c.cpu_ms;
+      }
+    }
+    series.push({ t_ms: Math.round(performance.now() - start), ...r });
   };
   tick();
   const timer = setInterval(tick, everyMs);

@@ -2,9 +2,10 @@
 // instances at a fixed interval. Turns each instance's outcome into a boot record as soon as it is known.
 import type { BatchRecord, BootRecord } from '@bootlab/trace';
 import { signalKind, type ResolvedGuest } from './descriptor.ts';
+import type { Engine } from './engine.ts';
 import { lastMeaningfulLines } from './failure-lines.ts';
-import { launch, type BootOutcome, type Clock, type Instance } from './launch.ts';
-import { bootingCostKb, type MemoryGuard } from './memory-guard.ts';
+import { Instance, launch, type BootOutcome, type Clock, type LaunchSpec } from './launch.ts';
+import { bootingCostKb, type LiveMemoryCost, type MemoryGuard } from './memory-guard.ts';
 import { freePorts, splitSignals } from './ready-signals.ts';
 import type { BatchPlan } from './plan.ts';
 
@@ -16,6 +17,12 @@ export interface RunState {
   timeoutMs: number;
   keepAlive: boolean;
   guard: MemoryGuard;
+  /** The launch engine, or null when Node spawns the VMMs itself (no compiler, or another launcher asked). */
+  engine: Engine | null;
+  /** Ask each VMM to be merge-any for KSM (prctl(PR_SET_MEMORY_MERGE)) before exec (--ksm, engine only). */
+  mergeAny: boolean;
+  /** What one running instance really costs, learned from MemAvailable while the run goes. */
+  liveCost: LiveMemoryCost;
   /** Every instance of the run not yet closed. */
   live: Set<Instance>;
   /** The user's estimate of what one booting instance takes (--booting-mb), overriding the guard's own. */
@@ -123,84 +130,246 @@ export interface BatchResult {
   stoppedBy: BatchRecord['stopped_by'];
 }
 
+/** What the memory guard allows per booting instance: the user's figure, the learned one, or the default. */
+function perBootingKb(state: RunState, plan: BatchPlan, guest: ResolvedGuest): number {
+  return (
+    state.bootingKb ??
+    state.liveCost.perInstanceKb() ??
+    bootingCostKb(guest.descriptor.memory_mb, state.largestRssAtTe.get(plan.guest) ?? null)
+  );
+}
+
+/** Check the memory guard for one more launch; on a stop, report it and return false. */
+function guardAllows(state: RunState, plan: BatchPlan, guest: ResolvedGuest, launched: number): boolean {
+  let booting = 0;
+  for (const i of state.live) if (i.isBooting) booting++;
+  const verdict = state.guard.check(booting, perBootingKb(state, plan, guest));
+  if (verdict.ok) return true;
+  state.onGuard(plan, verdict.reason, { launched, available_kb: verdict.availableKb, estimate_kb: verdict.estimateKb });
+  return false;
+}
+
+interface BatchTracker {
+  guest: ResolvedGuest;
+  instances: Instance[];
+  written: Promise<void>[];
+}
+
+/** Follow one started instance: keep it in the run's live set and write its record once concluded. */
+function track(state: RunState, plan: BatchPlan, argv: readonly string[], t: BatchTracker, inst: Instance, index: number, scheduled: bigint, runningAtLaunch: number): void {
+  t.instances.push(inst);
+  state.live.add(inst);
+  void inst.closed.then(() => state.live.delete(inst));
+  t.written.push(
+    inst.concluded
+      .then((outcome) => {
+        if (outcome.rssKbAtTe !== null) {
+          const largest = state.largestRssAtTe.get(plan.guest) ?? 0;
+          state.largestRssAtTe.set(plan.guest, Math.max(largest, outcome.rssKbAtTe));
+        }
+        state.onBoot(outcome, plan.guest);
+        state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome, signalKind(t.guest.descriptor.ready)));
+      })
+      .catch((err: Error) => state.fail(err)),
+  );
+}
+
+/** The instance's side of the engine: its reads, stamped by the engine, go to the instance. */
+function startWithEngine(
+  engine: Engine,
+  argvId: number,
+  at: bigint | null,
+  merge: boolean,
+  spec: ConstructorParameters<typeof Instance>[0],
+  onStart: (inst: Instance, runningAtLaunch: number) => void,
+  onCancel: () => void,
+): void {
+  const id = engine.launch(
+    argvId,
+    at,
+    merge,
+    (s) => {
+      const inst = new Instance(spec, s, { kill: () => engine.kill(id) });
+      onStart(inst, s.running);
+      return {
+        stdout: (chunk, t) => inst.console(chunk, t),
+        stderr: (chunk, t) => inst.stderr(chunk, t),
+        exit: (how, t) => {
+          if (how.execError) inst.spawnFailed(how.execError);
+          inst.exited(how.code, how.signal, t);
+        },
+      };
+    },
+    onCancel,
+  );
+}
+
+/**
+ * How long before the first planned launch the plan is sent, so the engine has it in time even when the
+ * recorder (Node, not prioritized) is descheduled for a while on a loaded host.
+ */
+const ENGINE_LEAD_NS = 20_000_000n;
+
+/** One instance's command line and its tcp/http/exit signals (with the host ports forwarded for it). */
+interface InstanceLaunch {
+  argv: readonly string[];
+  /** The argv's id in the engine (-1 without one). */
+  argvId: number;
+  signals: LaunchSpec['signals'];
+}
+
+/**
+ * The command line of each instance of the batch. A guest whose ready signal or markers are tcp/http needs
+ * host ports of its own per instance: they are chosen here, for the whole batch, before the first launch, so
+ * that nothing asynchronous sits between two scheduled launches (each such argv is defined in the engine once).
+ */
+async function instanceLaunches(state: RunState, plan: BatchPlan, prepared: PreparedGuest, other: NonNullable<LaunchSpec['signals']>['signals']): Promise<(index: number) => InstanceLaunch> {
+  const define = (argv: readonly string[]) => (state.engine ? state.engine.defineArgv(argv) : -1);
+  const { ports: guestPorts, argvWithPorts } = prepared;
+  if (!guestPorts?.length || !argvWithPorts) {
+    const shared: InstanceLaunch = { argv: prepared.argv, argvId: define(prepared.argv), signals: other.size ? { signals: other, ports: new Map() } : undefined };
+    return () => shared;
+  }
+  const host = await freePorts(guestPorts.length * plan.n);
+  const launches = Array.from({ length: plan.n }, (_, index): InstanceLaunch => {
+    const hostfwd = guestPorts.map((g, i) => ({ guest: g, host: host[index * guestPorts.length + i] as number }));
+    const argv = argvWithPorts(hostfwd);
+    return { argv, argvId: define(argv), signals: { signals: other, ports: new Map(hostfwd.map((f) => [f.guest, f.host])) } };
+  });
+  return (index) => launches[index] as InstanceLaunch;
+}
+
 export async function runBatch(state: RunState, plan: BatchPlan, prepared: PreparedGuest): Promise<BatchResult> {
   const { clock } = state;
   const { guest } = prepared;
   const signals = splitSignals(guest.descriptor.ready, guest.descriptor.markers);
   const keepAlive = plan.mode === 'multi' && state.keepAlive;
-  const instances: Instance[] = [];
-  const written: Promise<void>[] = [];
+  const tracker: BatchTracker = { guest, instances: [], written: [] };
   let stoppedBy: BatchRecord['stopped_by'] = null;
   const start = clock();
   const intervalNs = BigInt(Math.round((plan.intervalMs ?? 0) * 1e6));
+  const spec = {
+    ready: signals.consoleReady,
+    markers: signals.consoleMarkers,
+    timeoutMs: state.timeoutMs,
+    keepAlive,
+    clock,
+  };
 
-  for (let index = 0; index < plan.n; index++) {
-    if (state.stopRequested) {
-      stoppedBy = 'interrupted';
-      break;
-    }
-    // The guard reads /proc/meminfo: do it before waiting, so it does not add to the launch lag.
-    const booting = [...state.live].filter((i) => i.isBooting).length;
-    const perBooting =
-      state.bootingKb ?? bootingCostKb(guest.descriptor.memory_mb, state.largestRssAtTe.get(plan.guest) ?? null);
-    const verdict = state.guard.check(booting, perBooting);
-    if (!verdict.ok) {
-      stoppedBy = 'memory_guard';
-      state.onGuard(plan, verdict.reason, {
-        launched: index,
-        available_kb: verdict.availableKb,
-        estimate_kb: verdict.estimateKb,
-      });
-      break;
-    }
-    // Host ports for tcp/http signals are chosen before the launch's schedule point, off the timed path.
-    let argv = prepared.argv;
-    let ports = new Map<number, number>();
-    if (prepared.ports?.length && prepared.argvWithPorts) {
-      const host = await freePorts(prepared.ports.length);
-      const hostfwd = prepared.ports.map((g, i) => ({ guest: g, host: host[i] as number }));
-      ports = new Map(hostfwd.map((f) => [f.guest, f.host]));
-      argv = prepared.argvWithPorts(hostfwd);
-    }
-    const scheduled = plan.mode === 'multi' ? start + intervalNs * BigInt(index) : clock();
-    if (plan.mode === 'multi') await waitUntil(clock, scheduled);
-    if (state.stopRequested) {
-      stoppedBy = 'interrupted';
-      break;
-    }
-    const runningAtLaunch = state.live.size;
-    const inst = launch({
-      argv,
-      launcher: state.launcher,
-      ready: signals.consoleReady,
-      markers: signals.consoleMarkers,
-      signals: signals.other.size ? { signals: signals.other, ports } : undefined,
-      timeoutMs: state.timeoutMs,
-      keepAlive,
-      clock,
-    });
-    instances.push(inst);
-    state.live.add(inst);
-    void inst.closed.then(() => state.live.delete(inst));
-    written.push(
-      inst.concluded
-        .then((outcome) => {
-          if (outcome.rssKbAtTe !== null) {
-            const largest = state.largestRssAtTe.get(plan.guest) ?? 0;
-            state.largestRssAtTe.set(plan.guest, Math.max(largest, outcome.rssKbAtTe));
-          }
-          state.onBoot(outcome, plan.guest);
-          state.write(toBootRecord(state, plan, index, scheduled, runningAtLaunch, argv, outcome, signalKind(guest.descriptor.ready)));
-        })
-        .catch((err: Error) => state.fail(err)),
-    );
-    if (plan.mode === 'single') {
-      // One at a time: the next boot starts only once this instance is gone.
-      await inst.concluded;
-      await inst.closed;
+  const launchOf = await instanceLaunches(state, plan, prepared, signals.other);
+  if (state.engine && plan.mode === 'multi') {
+    // The schedule goes to the engine in absolute times and it launches on its own clock. How far ahead it
+    // is given launches is what the memory guard allows now (its headroom), re-evaluated as each spawn is
+    // reported and each boot concludes: with room to spare the whole batch is sent at once and the engine
+    // never waits for Node; near the floor, launching waits for Node's next look at MemAvailable — that is
+    // the guard doing its job.
+    const engine = state.engine;
+    const first = start + ENGINE_LEAD_NS;
+    let sent = 0;
+    let accounted = 0;
+    let cancelled = 0;
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const settle = () => {
+      if (accounted === sent && (sent === plan.n || stoppedBy !== null)) finished();
+    };
+    const topUp = () => {
+      if (stoppedBy !== null || sent === plan.n) return settle();
+      if (state.stopRequested) {
+        stoppedBy = 'interrupted';
+        return settle();
+      }
+      let booting = sent - accounted;
+      for (const i of state.live) if (i.isBooting) booting++;
+      const headroom = state.guard.headroom(booting, perBootingKb(state, plan, guest));
+      if (headroom < 0 && sent > accounted) {
+        // MemAvailable fell faster than allowed for: launches not made yet are cancelled.
+        if (!guardAllows(state, plan, guest, tracker.instances.length)) {
+          stoppedBy = 'memory_guard';
+          engine.cancelPending();
+          return settle();
+        }
+      }
+      const allowed = Math.max(0, Math.min(plan.n - sent, headroom));
+      if (allowed === 0) {
+        if (sent > accounted) return; // launches in flight: look again when the next one is reported
+        if (!guardAllows(state, plan, guest, tracker.instances.length)) {
+          stoppedBy = 'memory_guard';
+          return settle();
+        }
+      }
+      for (const end = sent + Math.max(1, allowed); sent < end; sent++) {
+        const index = sent;
+        const scheduled = first + intervalNs * BigInt(index);
+        const one = launchOf(index);
+        startWithEngine(
+          engine,
+          one.argvId,
+          scheduled,
+          state.mergeAny,
+          { ...spec, signals: one.signals },
+          (inst, running) => {
+            track(state, plan, one.argv, tracker, inst, index, scheduled, running);
+            accounted++;
+            void inst.concluded.then(topUp);
+            topUp();
+          },
+          () => {
+            cancelled++;
+            accounted++;
+            topUp();
+          },
+        );
+      }
+    };
+    topUp();
+    // A stop request (signal, fatal error) cancels pending launches through record.ts.
+    await done;
+    if (stoppedBy === null && cancelled > 0) stoppedBy = 'interrupted';
+  } else {
+    for (let index = 0; index < plan.n; index++) {
+      if (state.stopRequested) {
+        stoppedBy = 'interrupted';
+        break;
+      }
+      // The guard reads /proc/meminfo: do it before waiting, so it does not add to the launch lag.
+      if (!guardAllows(state, plan, guest, index)) {
+        stoppedBy = 'memory_guard';
+        break;
+      }
+      const scheduled = plan.mode === 'multi' ? start + intervalNs * BigInt(index) : clock();
+      if (plan.mode === 'multi') await waitUntil(clock, scheduled);
+      if (state.stopRequested) {
+        stoppedBy = 'interrupted';
+        break;
+      }
+      const one = launchOf(index);
+      const specOfOne = { ...spec, signals: one.signals };
+      let inst: Instance;
+      if (state.engine) {
+        const started = await new Promise<{ inst: Instance; running: number } | null>((resolve) =>
+          startWithEngine(state.engine!, one.argvId, null, state.mergeAny, specOfOne, (i, running) => resolve({ inst: i, running }), () => resolve(null)),
+        );
+        if (!started) {
+          stoppedBy = 'interrupted';
+          break;
+        }
+        inst = started.inst;
+        track(state, plan, one.argv, tracker, inst, index, scheduled, started.running);
+      } else {
+        const runningAtLaunch = state.live.size;
+        inst = launch({ ...specOfOne, argv: one.argv, launcher: state.launcher });
+        track(state, plan, one.argv, tracker, inst, index, scheduled, runningAtLaunch);
+      }
+      if (plan.mode === 'single') {
+        // One at a time: the next boot starts only once this instance is gone.
+        await inst.concluded;
+        await inst.closed;
+      }
     }
   }
 
+  const { instances, written } = tracker;
   await Promise.all(written);
   // A stop that arrives after the last launch still cut the batch short: its boots were interrupted.
   if (stoppedBy === null && state.stopRequested) stoppedBy = 'interrupted';

@@ -47,6 +47,9 @@ interface RecordCliOptions extends SlurmCliOptions {
   firmware?: string;
   cooldown: number;
   launcher: LauncherKind;
+  engine: boolean;
+  priority: boolean;
+  ksm: boolean;
   json: boolean;
 }
 
@@ -92,6 +95,9 @@ export function registerRecorderCommands(program: Command): void {
         .choices(['bootlab-launch', 'setpriv', 'none'])
         .default('bootlab-launch'),
     )
+    .option('--no-engine', 'spawn VMMs from Node instead of the C launch engine (slower; for comparisons)')
+    .option('--no-priority', 'do not let the launch engine raise its priority (SCHED_FIFO or nice)')
+    .option('--ksm', 'root: turn KSM on for the run and mark every VMM merge-any; settings restored at the end', false)
     .option('--json', 'print the run summary as JSON on stdout', false);
   addSlurmRecordOptions(recordCommand).action(async (guests: string[], opts: RecordCliOptions) => {
       // --slurm: the plan runs as a campaign of shards on the cluster instead of here (slurm/cli.ts).
@@ -119,6 +125,9 @@ export function registerRecorderCommands(program: Command): void {
         firmware: opts.firmware,
         cooldownMs: opts.cooldown,
         launcher: opts.launcher,
+        engine: opts.engine === false ? false : undefined,
+        priority: opts.priority,
+        ksm: opts.ksm,
         progress: createProgress(),
         handleSignals: true,
         argv: process.argv.slice(1),

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { decideAccel, findExecutable, probeQemu, type AccelVerdict, type QemuInfo } from './host.ts';
 import { builtinGuestNames, GUESTS_DIR } from './guests.ts';
 import { isUpToDate } from './guest-build.ts';
+import { buildEngine } from './engine.ts';
 import { prepareLauncher, type Launcher } from './launcher.ts';
 
 /** Tools bootlab uses, the Debian package that provides each, and what for. */
 export const TOOLS: ReadonlyArray<{ tool: string; pkg: string; why: string; required: boolean }> = [
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the VMM every guest boots in', required: true },
-  { tool: 'gcc', pkg: 'gcc', why: 'builds bootlab-launch (kills VMMs if the recorder dies) and unikernel', required: false },
+  { tool: 'gcc', pkg: 'gcc', why: 'builds the launch engine, bootlab-launch (kills VMMs if the recorder dies) and unikernel', required: false },
   { tool: 'setpriv', pkg: 'util-linux', why: 'fallback launcher when bootlab-launch cannot be built', required: false },
   { tool: 'nasm', pkg: 'nasm', why: 'builds minkernel', required: false },
   { tool: 'ld', pkg: 'binutils', why: 'links minkernel and unikernel', required: false },
@@ -26,6 +27,8 @@ export interface DoctorReport {
   tools: Array<{ tool: string; pkg: string; why: string; required: boolean; path: string | null }>;
   guests: Array<{ name: string; built: boolean }>;
   launcher: Launcher;
+  /** The launch engine's binary, or why it cannot be built (the recorder then spawns from Node). Optional for older callers. */
+  engine?: { path: string } | { error: string };
   ok: boolean;
 }
 
@@ -46,8 +49,14 @@ export function runDoctor(qemuName = 'qemu-system-x86_64'): DoctorReport {
   const guests = builtinGuestNames().map((name) => ({ name, built: existsSync(join(GUESTS_DIR, name)) && isUpToDate(join(GUESTS_DIR, name)) }));
   // Building it here (once per source version) means the first record does not pay for the compile.
   const launcher = prepareLauncher();
+  let engine: NonNullable<DoctorReport['engine']>;
+  try {
+    engine = { path: buildEngine() };
+  } catch (err) {
+    engine = { error: (err as Error).message };
+  }
   const ok = !('error' in qemu) && tools.every((t) => !t.required || t.path !== null) && launcher.kind !== 'none';
-  return { qemu, accel, tools, guests, launcher, ok };
+  return { qemu, accel, tools, guests, launcher, engine, ok };
 }
 
 export function formatDoctor(report: DoctorReport): string {
@@ -63,6 +72,13 @@ export function formatDoctor(report: DoctorReport): string {
       ? `launcher:     bootlab-launch (${report.launcher.prefix[0]}) — VMMs die with the recorder, even by SIGKILL`
       : `launcher:     ${report.launcher.kind.toUpperCase()} — ${report.launcher.note}`,
   );
+  if (report.engine) {
+    lines.push(
+      'path' in report.engine
+        ? `engine:       bootlab-engine (${report.engine.path}) — Ts, console reads and exits stamped in C`
+        : `engine:       UNAVAILABLE — ${report.engine.error}; Node spawns each VMM (adds milliseconds to ΔT)`,
+    );
+  }
   lines.push('tools:');
   const missing: string[] = [];
   for (const t of report.tools) {

@@ -3,6 +3,7 @@
 // execa: between Ts and the spawn we want nothing but the fork/exec itself, and execa's promise and
 // option handling would add its own cost to every ΔT.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import type { BootStatus } from '@bootlab/trace';
 import { ConsoleMatcher } from './console-matcher.ts';
 import { READY_NAME, SignalWatcher, type NonConsoleSignals, type SignalHit } from './ready-signals.ts';
@@ -52,9 +53,24 @@ export interface BootOutcome {
 const FATAL_VMM = /KVM internal error|emulation failure|^qemu-system-[^:]*: (?!warning:|terminating on signal)/m;
 const STDERR_TAIL = 2048;
 
+/** How an instance was started: Ts, when the spawn returned, and the pid or why there is none. */
+export interface VmmStart {
+  ts: bigint;
+  spawned: bigint;
+  pid: number | null;
+  error: string | null;
+}
+
+/** Stops the VMM process (through the launch engine, or Node's ChildProcess). */
+export interface VmmControl {
+  kill(): void;
+}
+
 /**
  * One running (or finished) instance. `concluded` resolves when the boot's outcome is known: ready seen,
  * failed, timed out or stopped. `closed` resolves when the process is gone and its pipes are drained.
+ * The process side is fed in: `console`, `stderr` and `exited` carry the time of the read (or exit),
+ * stamped by the launch engine, or by Node when Node spawned the process itself.
  */
 export class Instance {
   readonly ts: bigint;
@@ -62,67 +78,74 @@ export class Instance {
   readonly pid: number | null;
   readonly concluded: Promise<BootOutcome>;
   readonly closed: Promise<void>;
-  private readonly child: ChildProcess | null;
+  private readonly control: VmmControl | null;
   private readonly matcher: ConsoleMatcher;
-  private readonly spec: LaunchSpec;
+  private readonly spec: Omit<LaunchSpec, 'argv' | 'launcher'>;
   private outcome: BootOutcome | null = null;
   private resolveConcluded!: (outcome: BootOutcome) => void;
+  private resolveClosed!: () => void;
   private timer: NodeJS.Timeout | null = null;
   private stderrTail = '';
   private alive = true;
   private lastCpuMs: number | null = null;
   private lastRssKb: number | null = null;
+  private readonly consoleText = new StringDecoder('utf8');
+  private readonly stderrText = new StringDecoder('utf8');
   private readonly watcher: SignalWatcher | null;
   private readonly signalHits = new Map<string, SignalHit>();
-  private exitStamp: bigint | null = null;
 
-  constructor(spec: LaunchSpec) {
+  constructor(spec: Omit<LaunchSpec, 'argv' | 'launcher'>, start: VmmStart, control: VmmControl | null) {
     this.spec = spec;
     this.matcher = new ConsoleMatcher({ ready: spec.ready, markers: spec.markers });
     this.watcher = spec.signals?.signals.size ? new SignalWatcher({ ...spec.signals, clock: spec.clock, onHit: (hit) => this.onSignal(hit) }) : null;
     this.concluded = new Promise((resolve) => (this.resolveConcluded = resolve));
-    const [file, ...args] = [...spec.launcher, ...spec.argv];
-    let child: ChildProcess | null = null;
-    let spawnError: Error | null = null;
-    // Ts is taken immediately before the spawn, as in the paper (just before fork()).
-    this.ts = spec.clock();
-    try {
-      child = spawn(file ?? '', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      spawnError = err as Error;
-    }
-    this.spawned = spec.clock();
-    this.child = child;
-    this.pid = child?.pid ?? null;
-    if (!child || spawnError) {
-      this.alive = false;
-      this.closed = Promise.resolve();
-      this.conclude('spawn_error', { error: spawnError?.message ?? 'spawn failed' });
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.ts = start.ts;
+    this.spawned = start.spawned;
+    this.pid = start.pid;
+    this.control = control;
+    if (start.error !== null) {
+      this.conclude('spawn_error', { error: start.error });
+      // Without a process handle there is no process (spawn threw); otherwise its exit is still to come.
+      if (!control) {
+        this.alive = false;
+        this.resolveClosed();
+      }
       return;
     }
-    this.closed = new Promise((resolve) => child.once('close', () => resolve()));
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => this.onConsole(chunk));
-    child.stderr?.on('data', (chunk: string) => this.onStderr(chunk));
-    child.once('error', (err) => {
-      // spawn failures (ENOENT, EACCES) arrive here, asynchronously, with no pid.
-      this.alive = false;
-      this.conclude('spawn_error', { error: err.message });
-    });
-    // The exit itself is stamped here; 'close' comes once the pipes are drained (console markers all in).
-    child.once('exit', () => (this.exitStamp = spec.clock()));
-    child.once('close', (code, signal) => {
-      this.alive = false;
-      this.clearTimer();
-      this.watcher?.exited(code, this.exitStamp ?? spec.clock());
-      const error = this.vmmMessage();
-      this.conclude(error && code !== 0 ? 'vmm_error' : 'exited', { exitCode: code, signal, error });
-    });
     this.watcher?.start();
     this.timer = setTimeout(() => {
       this.conclude('timeout', { error: `no ready line within ${spec.timeoutMs / 1000} s` }, true);
     }, spec.timeoutMs);
+  }
+
+  /** Console (stdout) bytes read at `t`. */
+  console(chunk: Buffer | string, t: bigint): void {
+    const text = typeof chunk === 'string' ? chunk : this.consoleText.write(chunk);
+    if (text.length) this.onConsole(text, t);
+  }
+
+  /** VMM stderr bytes read at `t`. */
+  stderr(chunk: Buffer | string, t: bigint): void {
+    const text = typeof chunk === 'string' ? chunk : this.stderrText.write(chunk);
+    if (text.length) this.onStderr(text);
+  }
+
+  /** The process is gone and its output drained; `t` is when it exited (before the drain), if known. */
+  exited(code: number | null, signal: string | null, t: bigint | null = null): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.clearTimer();
+    // An exit ready signal is met here, after the pipes are drained, so that console markers are all in.
+    this.watcher?.exited(code, t ?? this.spec.clock());
+    const error = this.vmmMessage();
+    this.conclude(error && code !== 0 ? 'vmm_error' : 'exited', { exitCode: code, signal, error });
+    this.resolveClosed();
+  }
+
+  /** The spawn failed after the fact (Node reports ENOENT asynchronously). */
+  spawnFailed(message: string): void {
+    this.conclude('spawn_error', { error: message });
   }
 
   get isAlive(): boolean {
@@ -150,13 +173,10 @@ export class Instance {
   }
 
   kill(): void {
-    if (this.alive && this.child) {
-      this.child.kill('SIGKILL');
-    }
+    if (this.alive && this.control) this.control.kill();
   }
 
-  private onConsole(chunk: string): void {
-    const t = this.spec.clock();
+  private onConsole(chunk: string, t: bigint): void {
     const hits = this.matcher.feed(chunk, t);
     if (hits.length && this.matcher.readyAt !== null && this.outcome === null) {
       this.conclude('ok', {}, !this.spec.keepAlive);
@@ -238,7 +258,34 @@ export class Instance {
   }
 }
 
-/** Start one instance now. */
+/**
+ * Start one instance now with Node's own spawn(): the path used when the launch engine cannot be built
+ * (or another launcher is asked for). Reads are stamped when Node's event loop gets to them.
+ */
 export function launch(spec: LaunchSpec): Instance {
-  return new Instance(spec);
+  const [file, ...args] = [...spec.launcher, ...spec.argv];
+  let child: ChildProcess | null = null;
+  let spawnError: Error | null = null;
+  // Ts is taken immediately before the spawn, as in the paper (just before fork()).
+  const ts = spec.clock();
+  try {
+    child = spawn(file ?? '', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    spawnError = err as Error;
+  }
+  const spawned = spec.clock();
+  if (!child || spawnError) {
+    return new Instance(spec, { ts, spawned, pid: null, error: spawnError?.message ?? 'spawn failed' }, null);
+  }
+  // An asynchronous spawn failure (ENOENT, EACCES) comes with no pid, then 'error', then 'close'.
+  const started = child;
+  const inst = new Instance(spec, { ts, spawned, pid: child.pid ?? null, error: null }, { kill: () => started.kill('SIGKILL') });
+  child.stdout?.on('data', (chunk: Buffer) => inst.console(chunk, spec.clock()));
+  child.stderr?.on('data', (chunk: Buffer) => inst.stderr(chunk, spec.clock()));
+  child.once('error', (err) => inst.spawnFailed(err.message));
+  // The exit itself is stamped on 'exit'; 'close' comes once the pipes are drained (console markers all in).
+  let exitStamp: bigint | null = null;
+  child.once('exit', () => (exitStamp = spec.clock()));
+  child.once('close', (code, signal) => inst.exited(code, signal, exitStamp));
+  return inst;
 }

@@ -71,22 +71,23 @@ function findCompiler(preferred?: string): string | null {
  * The path of the compiled launcher for the current source, compiling it if it is not there yet.
  * Throws LauncherBuildError with the compiler's first error line when it cannot be built.
  */
-export function buildLauncher(options: Pick<LauncherOptions, 'buildDirs' | 'compiler' | 'source'> = {}): string {
+export function buildLauncher(options: Pick<LauncherOptions, 'buildDirs' | 'compiler' | 'source'> & { name?: string } = {}): string {
   const source = options.source ?? LAUNCHER_SOURCE;
+  const program = options.name ?? 'bootlab-launch';
   let code: Buffer;
   try {
     code = readFileSync(source);
   } catch (err) {
     throw new LauncherBuildError(`${source}: cannot read launcher source: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const name = `bootlab-launch-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`;
+  const name = `${program}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`;
   const dirs = options.buildDirs ?? defaultBuildDirs();
   for (const dir of dirs) {
     const candidate = join(dir, name);
     if (isExecutable(candidate)) return candidate;
   }
   const compiler = findCompiler(options.compiler);
-  if (!compiler) throw new LauncherBuildError('no C compiler (cc/gcc) found to build bootlab-launch — apt-get install gcc libc6-dev');
+  if (!compiler) throw new LauncherBuildError(`no C compiler (cc/gcc) found to build ${program} — apt-get install gcc libc6-dev`);
   let lastProblem = 'no writable build directory';
   for (const dir of dirs) {
     try {
@@ -99,7 +100,7 @@ export function buildLauncher(options: Pick<LauncherOptions, 'buildDirs' | 'comp
     const temporary = `${target}.tmp-${process.pid}`;
     // Static first: one less dynamic loader run on every ΔT. Dynamic if this libc has no static archive.
     for (const link of [['-static'], []]) {
-      const r = spawnSync(compiler, ['-O2', '-Wall', '-Wextra', '-Werror', ...link, '-o', temporary, source], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(compiler, ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', ...link, '-o', temporary, source], { encoding: 'utf8', timeout: 60_000 });
       if (r.status === 0) {
         renameSync(temporary, target);
         return target;
@@ -110,7 +111,7 @@ export function buildLauncher(options: Pick<LauncherOptions, 'buildDirs' | 'comp
       if (/Permission denied|Read-only file system/i.test(firstError)) break; // next directory
     }
   }
-  throw new LauncherBuildError(`cannot build bootlab-launch: ${lastProblem}`);
+  throw new LauncherBuildError(`cannot build ${program}: ${lastProblem}`);
 }
 
 /** Choose what VMMs run under: bootlab-launch if it can be built, else setpriv, else nothing (with a note). */

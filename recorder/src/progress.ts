@@ -42,7 +42,11 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   const redraw = () => stream.write(`\r\x1b[2K${line()}`);
   return {
     start(totalBoots, accel) {
+      // One Progress may serve several runs (bootlab demo: single, then the sweep): count each run afresh,
+      // or the second run's line read "112/72 boots".
       total = totalBoots;
+      done = 0;
+      failed = 0;
       stream.write(`[bootlab] accelerator: ${accel.accel} (${accel.reason})\n`);
       if (tty) timer = setInterval(redraw, 200);
     },

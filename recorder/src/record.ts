@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { BOOT_STATUSES, type BootStatus, type CampaignInfo, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from './host.ts';
+import { buildEngine, Engine } from './engine.ts';
 import { readKsm } from './ksm.ts';
+import { KsmSession, readKsmCounters } from './ksm-session.ts';
 import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
-import { defaultMemoryFloorKb, MemoryGuard } from './memory-guard.ts';
+import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from './memory-guard.ts';
 import { planBatches } from './plan.ts';
 import { backgroundRunnable, readMemInfo } from './proc.ts';
 import { type Progress, silentProgress } from './progress.ts';
@@ -56,6 +58,15 @@ export interface RecordOptions {
    * what the launcher adds to ΔT; only bootlab-launch guarantees no VMM outlives a SIGKILLed recorder.
    */
   launcher?: LauncherKind | undefined;
+  /**
+   * Launch through the C launch engine (default when the launcher is bootlab-launch): Ts, console reads
+   * and exits stamped in C, the schedule kept on absolute times. false: Node spawns each VMM itself.
+   */
+  engine?: boolean | undefined;
+  /** Let the engine raise its priority (SCHED_FIFO, else nice) when permitted; default true. */
+  priority?: boolean | undefined;
+  /** Turn KSM on for the run and mark every VMM merge-any (root only); settings restored at the end. */
+  ksm?: boolean | undefined;
   progress?: Progress;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests that signal the process do too). */
   handleSignals?: boolean;
@@ -136,8 +147,20 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     guests.set(guest.descriptor.name, { guest, argv, ports, argvWithPorts: argvFor });
   }
   const guestNames = [...guests.keys()];
-  // Every VMM runs under a launcher that has the kernel kill it when the recorder dies, even by SIGKILL.
-  const chosenLauncher = prepareLauncher({ prefer: options.launcher });
+  // Every VMM is started by the launch engine or runs under a launcher that has the kernel kill it when
+  // the recorder dies, even by SIGKILL.
+  const useEngine = options.engine ?? (options.launcher === undefined || options.launcher === 'bootlab-launch');
+  let engineBinary: string | null = null;
+  let engineNote: string | null = null;
+  if (useEngine) {
+    try {
+      engineBinary = buildEngine();
+    } catch (err) {
+      engineNote = `launch engine unavailable (${(err as Error).message}); Node spawns each VMM, which adds milliseconds to ΔT and launch lag`;
+      process.stderr.write(`[bootlab] warning: ${engineNote}\n`);
+    }
+  }
+  const chosenLauncher = engineBinary ? { kind: 'bootlab-launch' as const, prefix: [], note: null } : prepareLauncher({ prefer: options.launcher });
   const launcher = chosenLauncher.prefix;
   const mem = readMemInfo();
   const floorKb = options.memoryFloorMb !== undefined ? Math.round(options.memoryFloorMb * 1024) : defaultMemoryFloorKb(mem.totalKb);
@@ -150,10 +173,37 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   });
   const selected = options.batches ? new Set(options.batches) : null;
   const plan = selected ? fullPlan.filter((b) => selected.has(b.batch)) : fullPlan;
-  // Measured before any VM of ours exists, so it is other work only (the caveat "started on a busy host").
-  const host = { ...collectHostInfo(qemu, verdict), procs_running_at_start: await backgroundRunnable(), ksm: readKsm() };
   const guestInfos = [...guests.values()].map((g) => describeGuest(g.guest));
   const writer = new TraceWriter(options.output, { force: options.force });
+  let ksm: KsmSession | null = null;
+  if (options.ksm) {
+    try {
+      ksm = KsmSession.enable();
+    } catch (err) {
+      writer.close();
+      throw err;
+    }
+  }
+  // Measured before any VM of ours exists, so it is other work only (the caveat "started on a busy host"); KSM as
+  // the run has it, after --ksm turned it on.
+  const host = { ...collectHostInfo(qemu, verdict), procs_running_at_start: await backgroundRunnable(), ksm: readKsm() };
+  let engine: Engine | null = null;
+  let engineDied: ((reason: string, signal: NodeJS.Signals | null) => void) | null = null;
+  let engineWarned: ((message: string) => void) | null = null;
+  if (engineBinary) {
+    try {
+      engine = await Engine.start(engineBinary, {
+        priority: options.priority ?? true,
+        onDeath: (reason, signal) => engineDied?.(reason, signal),
+        memoryFloorKb: Math.round(floorKb / 2),
+        onWarning: (message) => engineWarned?.(message),
+      });
+    } catch (err) {
+      ksm?.restore();
+      writer.close();
+      throw err;
+    }
+  }
 
   // --- the run ---
   const runId = randomUUID();
@@ -174,6 +224,9 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     timeoutMs: options.timeoutS * 1000,
     keepAlive: options.keepAlive,
     guard: new MemoryGuard(floorKb),
+    engine,
+    mergeAny: ksm !== null && engine !== null,
+    liveCost: new LiveMemoryCost(mem.availableKb),
     live,
     largestRssAtTe: new Map(),
     bootingKb: options.bootingMb !== undefined ? Math.round(options.bootingMb * 1024) : null,
@@ -204,7 +257,29 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     instances: () => [...live],
     clock,
     origin,
+    extra: () => {
+      const counters = ksm ? readKsmCounters(ksm.root) : null;
+      return {
+        ...(counters ? { ksm_pages_shared: counters.pages_shared, ksm_pages_sharing: counters.pages_sharing } : {}),
+        ...(state.liveCost.learnedKb !== null ? { live_cost_kb: state.liveCost.learnedKb } : {}),
+      };
+    },
     emit: (sample) => {
+      state.liveCost.observe(sample.mem_available_kb, sample.running, sample.booting);
+      // The guard only decides launches; instances already running can still grow (booting guests touch
+      // their memory, KSM not caught up yet). Under half the floor, stop the run before the host's OOM killer
+      // picks a victim on a shared machine.
+      if (sample.mem_available_kb < floorKb / 2 && !state.stopRequested && sample.running > 0) {
+        const reason = `MemAvailable ${Math.round(sample.mem_available_kb / 1024)} MiB is under half the ${Math.round(floorKb / 1024)} MiB floor: every instance stopped`;
+        guarded = true;
+        try {
+          write({ type: 'event', t_ns: Number(clock() - origin), kind: 'memory_guard', message: reason, data: { running: sample.running } });
+        } catch {
+          // the end record reports the stop anyway
+        }
+        progress.note(`memory guard: ${reason}`);
+        requestStop(`memory guard: ${reason}`);
+      }
       try {
         write(sample);
       } catch (err) {
@@ -218,8 +293,26 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     if (error && !fatal) fatal = error;
     if (state.stopRequested) return;
     state.stopRequested = reason;
+    engine?.cancelPending();
     for (const inst of live) inst.stop('interrupted', reason);
   }
+  // A SIGINT/SIGTERM/SIGHUP of the engine is somebody asking the run to stop (scancel and a shell's job control
+  // signal every process of the job): an interruption, as the recorder's own signal would be. Any other end of
+  // the engine (SIGKILL from the OOM killer, a crash) is a failure.
+  engineDied = (reason, signal) =>
+    signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP' ? requestStop(`interrupted: ${reason}`) : requestStop(`fatal: ${reason}`, new Error(reason));
+  engineWarned = (message) => {
+    process.stderr.write(`[bootlab] ${message}\n`);
+    if (!/memory emergency/.test(message)) return;
+    // The engine's brake fired (it runs at raised priority; this process may have been starved): stop.
+    guarded = true;
+    try {
+      write({ type: 'event', t_ns: Number(clock() - origin), kind: 'memory_guard', message });
+    } catch {
+      // the end record reports the stop anyway
+    }
+    requestStop(`memory guard: ${message}`);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     try {
       write({ type: 'event', t_ns: Number(clock() - origin), kind: 'signal', message: `received ${signal}; stopping` });
@@ -256,12 +349,24 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         accel_requested: options.accel,
         memory_floor_kb: floorKb,
         launcher,
+        engine: engine ? { binary: engine.binary, spawn: 'clone-vm', priority: options.priority === false ? 'off' : engine.priority } : null,
+        ksm: ksm
+          ? {
+              previous: ksm.previous,
+              used: ksm.used,
+              merge_any: engine !== null,
+              pages_shared_at_start: ksm.atStart?.pages_shared ?? null,
+              pages_sharing_at_start: ksm.atStart?.pages_sharing ?? null,
+            }
+          : null,
         machine_override: options.machine ?? null,
         firmware_override: options.firmware ?? null,
       },
       argv: options.argv ?? process.argv,
       ...(options.campaign ? { campaign: options.campaign } : {}),
     });
+    if (engineNote) write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: engineNote });
+    if (ksm && !engine) write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: 'ksm: without the launch engine VMMs are not marked merge-any; only guest RAM merges' });
     if (chosenLauncher.note) {
       write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message: `launcher: ${chosenLauncher.note}` });
     }
@@ -286,7 +391,11 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     let cap: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all([...live].map((i) => i.closed)), new Promise((r) => (cap = setTimeout(r, 5000)))]);
     clearTimeout(cap);
+    // The engine kills whatever still runs when its commands pipe closes, and exits.
+    if (engine) await Promise.race([engine.close(), new Promise((r) => (cap = setTimeout(r, 5000)))]);
+    clearTimeout(cap);
     sampler.stop();
+    ksm?.restore();
     if (options.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -14,6 +14,8 @@ export interface SamplerOptions {
   clock: () => bigint;
   origin: bigint;
   emit: (sample: SampleRecord) => void;
+  /** Optional fields added to every sample (KSM counters, the guard's learned cost). */
+  extra?: () => Partial<Pick<SampleRecord, 'ksm_pages_shared' | 'ksm_pages_sharing' | 'live_cost_kb'>>;
   /** /proc/PID/stat reads per tick (CPU time and RSS). */
   statBudget?: number;
   /** /proc/PID/smaps_rollup reads per tick (PSS). */
@@ -39,7 +41,7 @@ export class Sampler {
   private costCount = 0;
 
   constructor(options: SamplerOptions) {
-    this.options = { statBudget: 256, pssBudget: 4, tickBudgetMs: 1.5, ...options };
+    this.options = { statBudget: 256, pssBudget: 4, tickBudgetMs: 1.5, extra: () => ({}), ...options };
   }
 
   start(): void {
@@ -83,6 +85,7 @@ export class Sampler {
       }
     }
     const load1 = readLoad1();
+    const extra = this.options.extra();
     const finished = clock();
     const costMs = Number(finished - started) / 1e6;
     this.costSum += costMs;
@@ -101,6 +104,7 @@ export class Sampler {
       rss_kb_sum: rssSum,
       load1,
       sampler_cost_ms: costMs,
+      ...extra,
     });
   }
 

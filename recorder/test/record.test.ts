@@ -25,10 +25,10 @@ test('minkernel, single mode, 3 boots: all ok, with ΔT, markers and provenance'
   assert.ok(typeof header.host.procs_running_at_start === 'number' && header.host.procs_running_at_start >= 0);
   assert.match(header.host.qemu_version, /^\d+\.\d+/);
   assert.equal(header.guests[0]?.images[0]?.sha256.length, 64);
-  // Every VMM ran under bootlab-launch, told to check that this process (the recorder) is its parent.
-  assert.match(header.plan.launcher[0] ?? '', /\/bootlab-launch-[0-9a-f]{16}$/);
-  assert.deepEqual(header.plan.launcher.slice(1), [String(process.pid), '--']);
-  assert.ok(!records.some((r) => r.type === 'event' && r.kind === 'warning' && /launcher/.test(r.message)), 'no launcher warning');
+  // Every VMM was started by the launch engine (which checks this process is its parent), with no prefix.
+  assert.match(header.plan.engine?.binary ?? '', /\/bootlab-engine-[0-9a-f]{16}$/);
+  assert.deepEqual(header.plan.launcher, []);
+  assert.ok(!records.some((r) => r.type === 'event' && r.kind === 'warning' && /launcher|engine/.test(r.message)), 'no launcher warning');
   const bs = boots(records);
   assert.deepEqual(bs.map((b) => b.status), ['ok', 'ok', 'ok']);
   for (const b of bs) {

@@ -20,7 +20,7 @@ async function startKeepAliveRun(name: string, minBoots: number) {
   const output = join(out, `${name}.jsonl`);
   const child = spawn(
     process.execPath,
-    [BIN, 'record', guest.path, '--mode', 'multi', '-n', '40', '--interval', '50', '--keep-alive', '--accel', 'tcg', '--timeout', '60', '-o', output],
+    [BIN, 'record', guest.path, '--mode', 'multi', '-n', '40', '--interval', '200', '--keep-alive', '--accel', 'tcg', '--timeout', '60', '-o', output],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -53,6 +53,28 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.equal(batch?.type === 'batch' && batch.stopped_by, 'interrupted');
   });
 }
+
+/** The recorder's launch engine, found among its children. */
+function enginePidOf(recorder: number): number | null {
+  for (const pid of readFileSync(`/proc/${recorder}/task/${recorder}/children`, 'latin1').trim().split(' ').filter(Boolean)) {
+    if (readFileSync(`/proc/${pid}/comm`, 'latin1').startsWith('bootlab-engine')) return Number(pid);
+  }
+  return null;
+}
+
+test('SIGTERM to the recorder and its launch engine at once (as scancel sends it) is an interruption, not a failure', async () => {
+  const run = await startKeepAliveRun('sig-both', 3);
+  const engine = enginePidOf(run.child.pid!);
+  assert.ok(engine !== null, 'the recorder runs a launch engine');
+  // The engine first: the worse order, its death reaches the recorder before the recorder's own signal.
+  process.kill(engine, 'SIGTERM');
+  run.child.kill('SIGTERM');
+  const { code } = await run.exited;
+  assert.equal(code, 130, run.stderr());
+  assert.deepEqual(processesWith(run.kernel), [], 'no QEMU process outlives the recorder');
+  const end = readTrace(run.output).at(-1);
+  assert.equal(end?.type === 'end' && end.status, 'interrupted', run.stderr());
+});
 
 test('SIGKILL of the recorder: no QEMU outlives it by more than 5 s, and every written line parses', async () => {
   const run = await startKeepAliveRun('sigkill', 3);

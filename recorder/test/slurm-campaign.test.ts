@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { planBatches } from '../src/plan.ts';
-import { CAMPAIGN_SCHEMA, splitPlan, writeManifest, type CampaignManifest } from '../src/slurm/campaign.ts';
+import { CAMPAIGN_SCHEMA, readManifest, splitPlan, writeManifest, type CampaignManifest } from '../src/slurm/campaign.ts';
 import { checkSameBootlab } from '../src/slurm/shard.ts';
 import { ShardTraceTail } from '../src/slurm/shard-trace.ts';
 import { expandTaskIds, parseScontrolLine } from '../src/slurm/slurm.ts';
@@ -59,7 +59,7 @@ function manifest(over: Partial<CampaignManifest> = {}): CampaignManifest {
     record: {
       guests: ['minkernel'], mode: 'multi', n: [1, 2], intervals_ms: [3], repeat: 1, timeout_s: 60, keep_alive: false, sample_ms: 100,
       accel: 'auto', profile: 'paper', qemu: 'qemu-system-x86_64', memory_floor_mb: null, booting_mb: null, machine: null, firmware: null,
-      cooldown_ms: 200, launcher: 'bootlab-launch',
+      cooldown_ms: 200, launcher: 'bootlab-launch', engine: true, priority: true, ksm: false,
     },
     shards: [{ index: 0, batches: [0], boots: 1 }, { index: 1, batches: [1], boots: 2 }],
     slurm: { partition: 'fast', time: '01:00:00', max_nodes: 1, sbatch_args: ['--account=lab'], submissions: [] },
@@ -111,4 +111,15 @@ test('`bootlab campaign-shard` (what each array task runs) refuses a campaign pl
   assert.equal(res.code, 2, res.stderr);
   assert.match(res.stderr, /campaign 20261202T000000Z-abcdef12 was planned by bootlab 0\.0\.0-other but node \S+ runs bootlab /);
   assert.equal(existsSync(join(dir, 'shard-000.jsonl')), false, 'nothing recorded');
+});
+
+test('a campaign planned before the launch engine loads with the engine on, its priority, and KSM off', () => {
+  const dir = tempDir('before-engine');
+  const old = manifest();
+  const { engine: _e, priority: _p, ksm: _k, ...before } = old.record;
+  writeFileSync(join(dir, 'campaign.json'), JSON.stringify({ ...old, record: before }));
+  const read = readManifest(dir);
+  assert.equal(read.record.engine, true);
+  assert.equal(read.record.priority, true);
+  assert.equal(read.record.ksm, false);
 });

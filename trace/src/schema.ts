@@ -84,6 +84,31 @@ export const Plan = z.object({
   /** Overrides applied to every guest from the command line (machine, firmware), or null. */
   machine_override: z.enum(['pc', 'q35', 'microvm']).nullable(),
   firmware_override: z.string().nullable(),
+  /**
+   * The launch engine that spawned the VMMs and stamped Ts, console reads and exits (FORMAT.md); null when
+   * Node spawned them itself. Absent in traces recorded before the engine existed.
+   */
+  engine: z
+    .object({
+      binary: z.string(),
+      spawn: z.string(),
+      /** What the engine's launch thread got: "fifo:20", "nice:-10 (…)", "none (…)" or "off" (--no-priority). */
+      priority: z.string(),
+    })
+    .nullable()
+    .optional(),
+  /** --ksm: KSM settings before the run and during it, and the counters at its start; null without --ksm. */
+  ksm: z
+    .object({
+      previous: z.record(z.string(), z.string()),
+      used: z.record(z.string(), z.string()),
+      /** Each VMM asked prctl(PR_SET_MEMORY_MERGE, 1) before exec. */
+      merge_any: z.boolean(),
+      pages_shared_at_start: z.number().int().nonnegative().nullable(),
+      pages_sharing_at_start: z.number().int().nonnegative().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 
@@ -213,6 +238,11 @@ export const SampleRecord = z.object({
   load1: z.number().nonnegative(),
   /** Wall time this sample took to collect, ms: the sampler's own cost. */
   sampler_cost_ms: ms.nonnegative(),
+  /** KSM counters (/sys/kernel/mm/ksm) when the run used --ksm; absent otherwise. */
+  ksm_pages_shared: kb.optional(),
+  ksm_pages_sharing: kb.optional(),
+  /** The memory guard's learned cost of one running instance (MemAvailable drop per instance), KiB; absent until learned. */
+  live_cost_kb: kb.optional(),
 });
 export type SampleRecord = z.infer<typeof SampleRecord>;
 

@@ -37,6 +37,10 @@ export const CampaignRecordOptions = z.object({
   firmware: z.string().nullable(),
   cooldown_ms: z.number().nonnegative(),
   launcher: z.enum(['bootlab-launch', 'setpriv', 'none']),
+  /** The launch engine (false: --no-engine), its priority, and --ksm; absent in campaigns from before the engine. */
+  engine: z.boolean().default(true),
+  priority: z.boolean().default(true),
+  ksm: z.boolean().default(false),
 });
 export type CampaignRecordOptions = z.infer<typeof CampaignRecordOptions>;
 

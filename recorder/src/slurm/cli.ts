@@ -63,6 +63,9 @@ export interface RecordPlanCliOptions extends SlurmCliOptions {
   firmware?: string;
   cooldown: number;
   launcher: 'bootlab-launch' | 'setpriv' | 'none';
+  engine: boolean;
+  priority: boolean;
+  ksm: boolean;
 }
 
 const SLURM_ONLY: ReadonlyArray<[keyof SlurmCliOptions, string]> = [
@@ -107,6 +110,9 @@ export async function recordOnSlurm(guests: string[], opts: RecordPlanCliOptions
     firmware: opts.firmware ?? null,
     cooldown_ms: opts.cooldown,
     launcher: opts.launcher,
+    engine: opts.engine,
+    priority: opts.priority,
+    ksm: opts.ksm,
   };
   const outcome = await runSlurmCampaign({
     dir: opts.output ?? defaultCampaignDir(),
