@@ -45,13 +45,17 @@ export function lineRegex(text: string, full = false): string {
       })
       .join('');
   });
-  return `${anchored ? '^' : ''}${tokens.join('')}`;
+  // A number or hex run at the end must be seen whole: the console arrives in reads of any size (the launch
+  // engine stamps each as it comes), and "mac=…:34:5" of a read cut mid-line would match "\d+" already.
+  const tail = /(\\d\+|\[0-9A-Fa-f\]\+)$/.test(tokens.join('')) ? '(?=\\s)' : '';
+  return `${anchored ? '^' : ''}${tokens.join('')}${tail}`;
 }
 
 /** Index of the first line the regex matches, or -1. */
 function firstMatch(lines: readonly ConsoleLine[], source: string): number {
   const re = new RegExp(source, 'm');
-  return lines.findIndex((l) => re.test(l.text));
+  // Lines as they were on the console, ended by their newline.
+  return lines.findIndex((l) => re.test(`${l.text}\n`));
 }
 
 export interface Proposal {
