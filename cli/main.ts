@@ -1,6 +1,6 @@
 // The `bootlab` command: the recorder's and the analysis's commands on one program, plus `demo`.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerRecorderCommands } from '@bootlab/recorder';
 import { registerClassifyCommand } from './classify.ts';
 import { registerDemoCommand } from './demo.ts';
@@ -57,7 +57,9 @@ export async function main(argv: string[]): Promise<void> {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
+    // An InvalidArgumentError thrown by our own action (not by an option's parser, which commander reports
+    // itself, as a plain CommanderError) has not been printed yet: it is a user error like any other.
+    if (err instanceof CommanderError && !(err instanceof InvalidArgumentError)) {
       // commander has already printed its message (or help/version, exit code 0)
       process.exitCode = err.exitCode;
       return;

@@ -66,6 +66,12 @@ test('a bad option value is refused before anything runs', () => {
   assertOneLineError(n.stderr, /--count: expected positive whole numbers/);
 });
 
+test('an option combination refused by the command itself is one line too, not a silent exit', () => {
+  const r = bootlab('record', 'minkernel', '--mode', 'single', '-n', '1,2', '-o', join(dir, 'd.jsonl'));
+  assert.equal(r.code, 2);
+  assertOneLineError(r.stderr, /^bootlab: error: --count: single mode takes one count$/);
+});
+
 test('doctor shows the QEMU version and the accelerator verdict for this machine', () => {
   const r = bootlab('doctor');
   assert.match(r.stdout, /^QEMU: +\d+\.\d+/m);
