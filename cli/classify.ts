@@ -188,7 +188,7 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
   for (const g of c.guests.filter((x) => userNames.includes(x.guest))) {
     const e = g.excess;
     const facts = e
-      ? `own time ${fmt(e.ownTimeMs)} ms, own CPU ${fmt(e.ownCpuMs)} ms, memory ${fmt(e.memoryMb, 1)} MB, console ${fmt(e.consoleLines)} lines, slope ×${fmt(e.slopeRatio, 1)} the baseline's`
+      ? `own time ${fmt(e.ownTimeMs)} ms, own CPU ${fmt(e.ownCpuMs)} ms, memory ${fmt(e.memoryMb, 1)} MB${e.vmmMemoryMb !== null ? ` (the VMM's own ${fmt(e.vmmMemoryMb, 1)})` : ''}, console ${fmt(e.consoleLines)} lines, slope ×${fmt(e.slopeRatio, 1)} the baseline's`
       : 'no evidence';
     process.stdout.write(`\n${g.guest}: ${g.class ?? 'not classified'} — ${g.reason}\n  beyond the baseline: ${facts}\n`);
     if (g.distances.length) process.stdout.write(`  distances: ${g.distances.map((d) => `${d.class} ${Number.isFinite(d.distance) ? d.distance.toFixed(2) : '—'} (${d.reference})`).join(', ')}\n`);

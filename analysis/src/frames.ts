@@ -88,6 +88,8 @@ export function classesFrame(guests: readonly GuestClass[]): DataFrame {
       own_time_ms: g.excess?.ownTimeMs ?? null,
       own_cpu_ms: g.excess?.ownCpuMs ?? null,
       memory_mb: g.excess?.memoryMb ?? null,
+      guest_memory_mb: g.excess?.guestMemoryMb ?? null,
+      vmm_memory_mb: g.excess?.vmmMemoryMb ?? null,
       console_lines: g.excess?.consoleLines ?? null,
       single_median_ms: g.features.singleMedianMs,
       scaling_slope: g.features.scalingSlope,

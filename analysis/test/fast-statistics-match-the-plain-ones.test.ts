@@ -165,10 +165,10 @@ test('classification replicates equal summariseGuest(resampleGuest(…)) draw fo
     batches: sizes.flatMap((launched) => Array.from({ length: reps }, () => ({ launched, dts: rng() < 0.1 ? [] : dts(launched, 600 + 5 * launched) }))),
   });
   const inputs: GuestInput[] = [
-    { guest: 'a', host: 'h', accel: 'tcg', vmm: 'pc', single: dts(30, 70), singleTk: dts(30, 9), singleCpuMs: [], singleRssKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: 'single', sweep: sweep([1, 2, 5, 10], 3) },
-    { guest: 'b', host: 'h', accel: 'tcg', vmm: 'pc', single: [], singleTk: [], singleCpuMs: [], singleRssKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: null, sweep: sweep([2, 5, 10, 20, 50], 4) },
-    { guest: 'c', host: 'h', accel: 'tcg', vmm: 'pc', single: dts(5, 4000), singleTk: [], singleCpuMs: [], singleRssKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: 'single', sweep: null },
-    { guest: 'd', host: 'h', accel: 'tcg', vmm: 'pc', single: [], singleTk: [], singleCpuMs: [], singleRssKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: null, sweep: sweep([100, 200], 30) },
+    { guest: 'a', host: 'h', accel: 'tcg', vmm: 'pc', single: dts(30, 70), singleTk: dts(30, 9), singleCpuMs: [], singleRssKb: [], singleGuestRamKb: [], singleVmmKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: 'single', sweep: sweep([1, 2, 5, 10], 3) },
+    { guest: 'b', host: 'h', accel: 'tcg', vmm: 'pc', single: [], singleTk: [], singleCpuMs: [], singleRssKb: [], singleGuestRamKb: [], singleVmmKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: null, sweep: sweep([2, 5, 10, 20, 50], 4) },
+    { guest: 'c', host: 'h', accel: 'tcg', vmm: 'pc', single: dts(5, 4000), singleTk: [], singleCpuMs: [], singleRssKb: [], singleGuestRamKb: [], singleVmmKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: 'single', sweep: null },
+    { guest: 'd', host: 'h', accel: 'tcg', vmm: 'pc', single: [], singleTk: [], singleCpuMs: [], singleRssKb: [], singleGuestRamKb: [], singleVmmKb: [], singleConsoleLines: [], singleInitShare: [], singleSource: null, sweep: sweep([100, 200], 30) },
   ];
   for (const input of inputs) {
     const draw = guestReplicator(input);

@@ -163,7 +163,7 @@ export function generateTrace(path: string, totalBoots: number, seed = 42): Gene
               status: failed ? 'exited' : 'ok', exit_code: failed ? 1 : null, signal: null, error: null,
               console_tail: failed ? `SeaBIOS (version 1.16.2)\r\nBooting from ROM..\r\n${g.name}: entry\r\n` : null,
               running_at_launch: index, pid: 100_000 + (boots + index) % 4_000_000, argv: argvs.get(g.name) as string[],
-              cpu_ms_at_te: failed ? null : Math.round(dtMs * 0.9), rss_kb_at_te: failed ? null : 17_000 + Math.round(random() * 2000),
+              cpu_ms_at_te: failed ? null : Math.round(dtMs * 0.9), rss_kb_at_te: failed ? null : 17_000 + Math.round(random() * 2000), guest_ram_kb_at_te: null,
               cpu_ms_end: Math.round(dtMs * 0.9), rss_kb_end: 17_000 + Math.round(random() * 2000),
             });
           }

@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { BootStatus } from '@bootlab/trace';
 import { ConsoleMatcher } from './console-matcher.ts';
 import { READY_NAME, SignalWatcher, type NonConsoleSignals, type SignalHit } from './ready-signals.ts';
-import { readCpuMs, readRssKb } from './proc.ts';
+import { readCpuMs, readGuestRamKb, readRssKb } from './proc.ts';
 
 export type Clock = () => bigint;
 
@@ -22,6 +22,8 @@ export interface LaunchSpec {
   /** Keep the instance running after Te (until the caller stops it) instead of killing it at once. */
   keepAlive: boolean;
   clock: Clock;
+  /** The -m size in KiB whose resident part is read at Te (readGuestRamKb); null or absent: not read. */
+  guestRamKb?: number | null | undefined;
   /** tcp/http/exit signals (ready-signals.ts); the ready one, if any, is named READY_NAME and `ready` never matches. */
   signals?: Omit<NonConsoleSignals, 'clock' | 'onHit'> | undefined;
 }
@@ -45,6 +47,8 @@ export interface BootOutcome {
   pid: number | null;
   cpuMsAtTe: number | null;
   rssKbAtTe: number | null;
+  /** Of rssKbAtTe, the guest's RAM (single-instance boots; null otherwise). */
+  guestRamKbAtTe: number | null;
   cpuMsEnd: number | null;
   rssKbEnd: number | null;
 }
@@ -224,6 +228,8 @@ export class Instance {
     // Read the process's CPU time and memory right at Te, before anything else runs.
     const cpuNow = pid !== null && this.alive ? readCpuMs(pid) : null;
     const rssNow = pid !== null && this.alive ? readRssKb(pid) : null;
+    const ramSize = this.spec.guestRamKb ?? null;
+    const guestRamNow = status === 'ok' && pid !== null && this.alive && ramSize !== null ? readGuestRamKb(pid, ramSize) : null;
     if (cpuNow !== null) this.lastCpuMs = cpuNow;
     if (rssNow !== null) this.lastRssKb = rssNow;
     this.outcome = {
@@ -244,6 +250,7 @@ export class Instance {
       pid,
       cpuMsAtTe: status === 'ok' ? cpuNow : null,
       rssKbAtTe: status === 'ok' ? rssNow : null,
+      guestRamKbAtTe: guestRamNow,
       cpuMsEnd: this.lastCpuMs,
       rssKbEnd: this.lastRssKb,
     };

@@ -51,6 +51,42 @@ export function readRssKb(pid: number): number | null {
   return Number.isFinite(resident) ? resident * PAGE_KB : null;
 }
 
+/**
+ * Resident KiB of the guest's RAM at this moment: QEMU backs it with one anonymous mapping of exactly the `-m`
+ * size, which /proc/PID/smaps names by size alone. Null when the process is gone or no such mapping exists
+ * (file- or hugepage-backed memory). Costs ~1 ms (smaps walks every mapping): read it once, at Te.
+ */
+export function readGuestRamKb(pid: number, ramKb: number): number | null {
+  const text = readOrNull(`/proc/${pid}/smaps`);
+  if (text === null) return null;
+  let found = false;
+  let total = 0;
+  let inRam = false;
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(\S*)/.exec(line);
+    if (head) {
+      const sizeKb = (Number.parseInt(head[2]!, 16) - Number.parseInt(head[1]!, 16)) / 1024;
+      inRam = sizeKb === ramKb && head[3] === '0' && head[4] === '';
+      found ||= inRam;
+      continue;
+    }
+    if (inRam && line.startsWith('Rss:')) total += Number(/(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  return found ? total : null;
+}
+
+/** The guest RAM size in KiB that a QEMU argv asks for with -m (50, 50M, 1G, size=256M,…); null if none. */
+export function guestRamKbOf(argv: readonly string[]): number | null {
+  const i = argv.lastIndexOf('-m');
+  const value = i >= 0 ? argv[i + 1] : undefined;
+  if (value === undefined) return null;
+  const size = /^(?:size=)?(\d+(?:\.\d+)?)([kKmMgGtT]?)[bB]?(?:,|$)/.exec(value);
+  if (!size) return null;
+  const unitKb: Record<string, number> = { k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024, '': 1 };
+  const mb = Number(size[1]) * (unitKb[size[2]!.toLowerCase()] ?? 1);
+  return Math.round(mb * 1024);
+}
+
 /** Proportional set size in KiB from smaps_rollup — costly (walks the page tables), so read it rarely. */
 export function readPssKb(pid: number): number | null {
   const text = readOrNull(`/proc/${pid}/smaps_rollup`);

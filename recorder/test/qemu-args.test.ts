@@ -90,3 +90,14 @@ test('tcp/http signals forward guest ports from 127.0.0.1 only, and need a NIC',
   assert.equal(argv[argv.indexOf('-netdev') + 1], 'user,id=un0,net=192.168.122.0/24,host=192.168.122.1,restrict=on,hostfwd=tcp:127.0.0.1:40001-:7,hostfwd=tcp:127.0.0.1:40002-:80');
   assert.throws(() => buildQemuArgv({ qemu: 'q', guest: guest({ profile: 'bare', ready: { tcp: 7 } }), accel: 'tcg', profile: 'paper', hostfwd: [{ host: 1, guest: 7 }] }), /need a NIC on netdev=un0/);
 });
+
+test('the guest RAM size is read from -m in every form QEMU takes', async () => {
+  const { guestRamKbOf } = await import('../src/proc.ts');
+  assert.equal(guestRamKbOf(['qemu', '-m', '50']), 50 * 1024);
+  assert.equal(guestRamKbOf(['qemu', '-m', '256M']), 256 * 1024);
+  assert.equal(guestRamKbOf(['qemu', '-m', '2G']), 2 * 1024 * 1024);
+  assert.equal(guestRamKbOf(['qemu', '-m', 'size=96M,slots=2,maxmem=1G']), 96 * 1024);
+  assert.equal(guestRamKbOf(['qemu', '-m', '64', '-m', '128']), 128 * 1024, 'the last -m wins, as in QEMU');
+  assert.equal(guestRamKbOf(['qemu', '-kernel', 'k']), null);
+  assert.equal(guestRamKbOf(['qemu', '-m', 'lots']), null);
+});

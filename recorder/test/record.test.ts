@@ -43,6 +43,9 @@ test('minkernel, single mode, 3 boots: all ok, with ΔT, markers and provenance'
     // SeaBIOS's banner lines, minkernel's entry line and its ready line: a handful, never zero.
     assert.ok(b.console_lines_at_te !== null && b.console_lines_at_te >= 2 && b.console_lines_at_te < 20, `lines ${b.console_lines_at_te}`);
     assert.ok(b.console_chars_at_te !== null && b.console_chars_at_te > 'minkernel: ready'.length);
+    // The guest's RAM (-m 50) is part of the RSS: SeaBIOS and the option ROMs touch a few MiB of it, never all.
+    assert.ok(b.guest_ram_kb_at_te !== null && b.guest_ram_kb_at_te > 512 && b.guest_ram_kb_at_te < 50 * 1024, `guest RAM ${b.guest_ram_kb_at_te}`);
+    assert.ok(b.guest_ram_kb_at_te < b.rss_kb_at_te!, 'the VMM has memory of its own beside the guest RAM');
   }
   assert.equal(records.at(-1)?.type, 'end');
 });
@@ -61,6 +64,7 @@ test('minkernel, multi mode, 10 instances 3 ms apart: all ok and launched on sch
   const batch = records.find((r) => r.type === 'batch');
   assert.ok(batch?.type === 'batch' && batch.launched === 10 && batch.stopped_by === null);
   assert.ok(records.some((r) => r.type === 'sample'));
+  assert.ok(bs.every((b) => b.guest_ram_kb_at_te === null), 'smaps is read for single-instance boots only');
 });
 
 test('a guest whose ready line never comes ends as timeout, within the timeout', async () => {

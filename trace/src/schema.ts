@@ -207,6 +207,8 @@ export const BootRecord = z.object({
   /** utime+stime of the VMM process at Te, ms (from /proc/PID/stat). */
   cpu_ms_at_te: ms.nonnegative().nullable(),
   rss_kb_at_te: kb.nullable(),
+  /** Resident part of the guest's RAM mapping at Te (single-instance boots); absent before 2026-12-03, read as null. */
+  guest_ram_kb_at_te: kb.nullable().default(null),
   /**
    * Console output up to the end of the ready line: lines (the ready line counted) and characters, ANSI
    * escapes and CRs removed. Null unless ok; absent in traces recorded before 2026-12-02 (read as null).

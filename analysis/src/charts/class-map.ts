@@ -1,5 +1,6 @@
 // Chart 5, the class map: where each guest sits among the references recorded beside it, in the classifier's
-// own coordinates (classify/evidence.ts) — own CPU against memory touched, both 0 at the baseline and 1 at the
+// own coordinates (classify/evidence.ts) — own CPU against memory (the VMM's own where the guest RAM was recorded
+// apart: under TCG the code the guest ran; else all memory touched), both 0 at the baseline and 1 at the
 // general-purpose anchor. References are diamonds; a grey line joins each guest to its nearest reference; colour
 // is the class (grey: unlike any reference). Console volume, slope and the distances are in the tooltip.
 import type { Classification } from '../classify/classify.ts';
@@ -31,23 +32,26 @@ const HEIGHT = 380;
 const CLASS_DOMAIN = [...PAPER_CLASSES, UNLIKE, 'unclassified'];
 const CLASS_COLOURS = ['#4c78a8', '#f58518', '#e45756', '#9d9d9d', '#cccccc'];
 
+const memoryOf = (coords: Classification['guests'][number]['coords']) => coords.vmmMemory ?? coords.memory;
+
 export function classMapPoints(c: Classification): ClassMapPoint[] {
   const at = new Map(c.guests.map((g) => [g.guest, g]));
   return c.guests
-    .filter((g) => g.coords.cpu !== undefined && g.coords.memory !== undefined)
+    .filter((g) => g.coords.cpu !== undefined && memoryOf(g.coords) !== undefined)
     .map((g) => {
       const near = g.reference ? null : g.nearest && at.get(g.nearest.reference);
+      const nearMemory = near ? memoryOf(near.coords) : undefined;
       return {
         guest: g.guest,
         class: g.class,
         cpu: g.coords.cpu as number,
-        memory: g.coords.memory as number,
+        memory: memoryOf(g.coords) as number,
         console: g.coords.console ?? null,
         slope: g.coords.slope ?? null,
         reference: g.reference !== null,
         nearest:
-          near && near.coords.cpu !== undefined && near.coords.memory !== undefined
-            ? { guest: near.guest, cpu: near.coords.cpu, memory: near.coords.memory, distance: g.nearest!.distance }
+          near && near.coords.cpu !== undefined && nearMemory !== undefined
+            ? { guest: near.guest, cpu: near.coords.cpu, memory: nearMemory, distance: g.nearest!.distance }
             : null,
         confidence: g.confidence,
       };
@@ -92,7 +96,7 @@ export function classMapChart(points: readonly ClassMapPoint[], options: ClassMa
   });
   const color = { field: 'class', type: 'nominal' as const, title: 'class', scale: { domain: CLASS_DOMAIN, range: CLASS_COLOURS } };
   const x = { field: 'cpu', type: 'quantitative' as const, title: 'own CPU to Te (0 = baseline, 1 = general-purpose reference)', scale: { domain: [xLo, xHi], nice: false } };
-  const y = { field: 'memory', type: 'quantitative' as const, title: 'memory touched at Te (0 = baseline, 1 = general-purpose reference)', scale: { domain: [yLo, yHi], nice: false } };
+  const y = { field: 'memory', type: 'quantitative' as const, title: "memory at Te: the VMM's own where guest RAM is apart, else all (0 = baseline, 1 = general-purpose reference)", scale: { domain: [yLo, yHi], nice: false } };
   return withBase({
     title: {
       text: 'Guest classes: placed among the references recorded beside them',

@@ -9,7 +9,7 @@ import { bootsAt, choosePlace, inputAt, placeLabel, type GuestInput, type Place 
 import type { Boot } from '../types.ts';
 import { cmp, type Warning } from '../warnings.ts';
 import { AXIS_WEIGHTS, place, type AxisContribution, type ClassDistance, type Placement, type ReferencePoint } from './anchored.ts';
-import { coordinates, excessOver, measuresOf, type Axis, type Coordinates, type Excess, type Measures } from './evidence.ts';
+import { coordinates, excessOver, measuresOf, memorySplits, type Axis, type Coordinates, type Excess, type Measures } from './evidence.ts';
 import { explore, type Exploratory, type KOption } from './exploratory.ts';
 import { PAPER_CLASSES } from './names.ts';
 import { BUILTIN_REFERENCES, classRank, UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
@@ -171,8 +171,10 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
       .filter(({ r }) => r.class === 'general-purpose OS')
       .sort((a, b) => (a.e.ownCpuMs ?? Infinity) - (b.e.ownCpuMs ?? Infinity) || cmp(a.r.guest, b.r.guest));
     const anchor = gpos[0]?.e ?? null;
-    const coords = coordinates(excess, anchor);
-    const points: ReferencePoint[] = refs.map(({ r, e }) => ({ guest: r.guest, class: r.class, coords: coordinates(e, anchor) }));
+    // Memory as two axes only when the guest and every reference it is compared with have the guest RAM apart.
+    const split = memorySplits([excess, anchor, ...refs.map(({ e }) => e)]);
+    const coords = coordinates(excess, anchor, split);
+    const points: ReferencePoint[] = refs.map(({ r, e }) => ({ guest: r.guest, class: r.class, coords: coordinates(e, anchor, split) }));
     const placement = place(excess, coords, points, baseline.guest, weights);
     const leftOut = selfClass ? place(excess, coords, points.filter((p) => p.guest !== guest), baseline.guest, weights) : null;
     const result: Placement = selfClass

@@ -5,6 +5,8 @@ import type { Axis } from './evidence.ts';
 export const AXIS_LABELS: Readonly<Record<Axis, string>> = Object.freeze({
   cpu: 'own CPU',
   memory: 'memory',
+  guestMemory: 'guest memory',
+  vmmMemory: 'VMM memory',
   console: 'console volume',
   slope: 'scaling slope',
   init: 'user-space share',

@@ -4,7 +4,13 @@
 // accelerator and VMM variant — so the VMM's and the firmware's start-up, shared by every guest, drops out:
 //   own time   ΔT − ΔT(baseline)                       the guest's own boot, waiting included
 //   own CPU    CPU(VMM at Te) − CPU(baseline at Te)    the work it did (TCG or KVM: vCPU time is VMM CPU)
-//   memory     RSS at Te − RSS(baseline)               memory touched (guest RAM, and TCG's code cache)
+//   memory     RSS at Te − RSS(baseline)               memory touched (guest RAM, and TCG's code cache), or
+//              split where the guest RAM was recorded apart (guest_ram_kb_at_te):
+//   guest mem  guest RAM resident at Te − the baseline's  what the guest wrote: its kernel, and its application's
+//                                                       data — which a LibOS may need as much as a full OS does
+//   VMM mem    (RSS − guest RAM) − the baseline's         the VMM's own memory: under TCG mostly the translation
+//                                                       cache, which grows with the distinct code the guest ran —
+//                                                       a full kernel's drivers and a user space, not one app
 //   console    lines up to ready − baseline's lines    how many subsystems had something to say
 //   slope      scaling slope / baseline's slope        how much contention hurts it
 //   idle share 1 − (own CPU / own time) ÷ (the baseline's CPU / ΔT)   waiting (DHCP, a timer), not CPU-bound
@@ -16,7 +22,7 @@
 import { median, quantile } from 'simple-statistics';
 import { summariseGuest, type GuestInput } from '../features/guest-inputs.ts';
 
-export const AXES = ['cpu', 'memory', 'console', 'slope', 'init', 'idle'] as const;
+export const AXES = ['cpu', 'memory', 'guestMemory', 'vmmMemory', 'console', 'slope', 'init', 'idle'] as const;
 export type Axis = (typeof AXES)[number];
 
 /**
@@ -49,6 +55,9 @@ export interface Measures {
   dtSpreadMs: number | null;
   cpuMs: number | null;
   rssMb: number | null;
+  /** Of the RSS, the guest's RAM and the VMM's own; null where the guest RAM was not recorded apart. */
+  guestRamMb: number | null;
+  vmmMb: number | null;
   consoleLines: number | null;
   slope: number | null;
   initShare: number | null;
@@ -63,6 +72,8 @@ export function measuresOf(input: GuestInput): Measures {
     dtSpreadMs: dts.length ? quantile(dts, 0.9) - quantile(dts, 0.1) : null,
     cpuMs: med(input.singleCpuMs),
     rssMb: rssKb === null ? null : rssKb / 1024,
+    guestRamMb: input.singleGuestRamKb.length && input.singleVmmKb.length ? median([...input.singleGuestRamKb]) / 1024 : null,
+    vmmMb: input.singleGuestRamKb.length && input.singleVmmKb.length ? median([...input.singleVmmKb]) / 1024 : null,
     consoleLines: med(input.singleConsoleLines),
     slope: summariseGuest(input).scalingSlope,
     initShare: med(input.singleInitShare),
@@ -76,6 +87,9 @@ export interface Excess {
   ownTimeToleranceMs: number | null;
   ownCpuMs: number | null;
   memoryMb: number | null;
+  /** The memory excess split into the guest's RAM and the VMM's own; null where either side lacks the split. */
+  guestMemoryMb: number | null;
+  vmmMemoryMb: number | null;
   consoleLines: number | null;
   slopeRatio: number | null;
   idleShare: number | null;
@@ -102,6 +116,8 @@ export function excessOver(guest: Measures, baseline: Measures): Excess {
     ownTimeToleranceMs: tolerance,
     ownCpuMs,
     memoryMb: diff(guest.rssMb, baseline.rssMb),
+    guestMemoryMb: diff(guest.guestRamMb, baseline.guestRamMb),
+    vmmMemoryMb: diff(guest.vmmMb, baseline.vmmMb),
     consoleLines: diff(guest.consoleLines, baseline.consoleLines),
     slopeRatio: guest.slope === null || baseSlope === null ? null : Math.max(guest.slope, 0) / baseSlope,
     idleShare,
@@ -111,20 +127,37 @@ export function excessOver(guest: Measures, baseline: Measures): Excess {
 
 export type Coordinates = Partial<Record<Axis, number>>;
 
-/** log(1 + v/φ) / log(1 + V/φ): 0 at the baseline, 1 at the anchor; null when either side is unknown. */
+/**
+ * log(1 + v/φ) / log(1 + V/φ): 0 at the baseline, 1 at the anchor; null when either side is unknown, or when the
+ * anchor itself is within the noise floor of the baseline — then the quantity does not tell the classes apart here
+ * (the VMM's own memory under KVM, which has no translation cache) and a ratio of noise would only amplify it.
+ */
 function scaled(v: number | null, anchor: number | null, floor: number): number | null {
-  if (v === null || anchor === null || anchor <= 0) return null;
+  if (v === null || anchor === null || anchor < floor) return null;
   return Math.log1p(Math.max(v, 0) / floor) / Math.log1p(anchor / floor);
 }
 
-/** Where a guest sits, given its excess and the general-purpose anchor's excess at the same place. */
-export function coordinates(e: Excess, anchor: Excess | null): Coordinates {
+/** Can memory be split into guest RAM and the VMM's own for these excesses (the guest, the anchor, every reference)? */
+export function memorySplits(excesses: ReadonlyArray<Excess | null>): boolean {
+  return excesses.every((e) => e !== null && e.guestMemoryMb !== null && e.vmmMemoryMb !== null);
+}
+
+/**
+ * Where a guest sits, given its excess and the general-purpose anchor's excess at the same place. With `split`
+ * (memorySplits of everything compared at the place), memory is two axes, guest RAM and the VMM's own; else one.
+ */
+export function coordinates(e: Excess, anchor: Excess | null, split = false): Coordinates {
   const out: Coordinates = {};
   const put = (axis: Axis, v: number | null) => {
     if (v !== null && Number.isFinite(v)) out[axis] = v;
   };
   put('cpu', scaled(e.ownCpuMs, anchor?.ownCpuMs ?? null, CPU_FLOOR_MS));
-  put('memory', scaled(e.memoryMb, anchor?.memoryMb ?? null, MEMORY_FLOOR_MB));
+  if (split) {
+    put('guestMemory', scaled(e.guestMemoryMb, anchor?.guestMemoryMb ?? null, MEMORY_FLOOR_MB));
+    put('vmmMemory', scaled(e.vmmMemoryMb, anchor?.vmmMemoryMb ?? null, MEMORY_FLOOR_MB));
+  } else {
+    put('memory', scaled(e.memoryMb, anchor?.memoryMb ?? null, MEMORY_FLOOR_MB));
+  }
   const consoleX = scaled(e.consoleLines, anchor?.consoleLines ?? null, CONSOLE_FLOOR_LINES);
   put('console', consoleX === null ? null : Math.min(consoleX, CONSOLE_CAP));
   const anchorSlope = anchor?.slopeRatio ?? null;

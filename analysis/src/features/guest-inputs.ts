@@ -34,6 +34,9 @@ export interface GuestInput {
   /** Resources of the same single-instance ok boots, where recorded: VMM CPU time and RSS at Te. */
   singleCpuMs: number[];
   singleRssKb: number[];
+  /** Of the RSS at Te, the guest's RAM and the VMM's own (RSS − guest RAM), where the guest RAM was recorded. */
+  singleGuestRamKb: number[];
+  singleVmmKb: number[];
   /** Console lines up to the ready line (traces from 2026-12-02 on). */
   singleConsoleLines: number[];
   /** ΔTR / TK (Te − init over Te − kernel) of boots that carry both markers: the user-space share of the guest's boot. */
@@ -173,6 +176,8 @@ export function inputAt(guest: string, place: Place, here: readonly Boot[]): Gue
     singleTk: singleFrom.flatMap((b) => tkMsOf(b) ?? []),
     singleCpuMs: values(okSingle, (b) => b.cpu_ms_at_te),
     singleRssKb: values(okSingle, (b) => b.rss_kb_at_te),
+    singleGuestRamKb: values(okSingle, (b) => (b.rss_kb_at_te === null ? null : (b.guest_ram_kb_at_te ?? null))),
+    singleVmmKb: values(okSingle, (b) => (b.rss_kb_at_te === null || b.guest_ram_kb_at_te == null ? null : b.rss_kb_at_te - b.guest_ram_kb_at_te)),
     singleConsoleLines: values(okSingle, (b) => b.console_lines_at_te ?? null),
     singleInitShare: values(okSingle, initShareOf),
     singleSource,
