@@ -105,9 +105,14 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function readResults(): Result[] {
   if (!existsSync(RESULTS_DIR)) return [];
+  // Only the runner's own results: a benchmark with a document of its own (bench/boot-paths.ts writes
+  // boot-paths.json and .md) keeps its files here too.
+  const isResult = (x: unknown): x is Result =>
+    typeof x === 'object' && x !== null && ['name', 'variant', 'started_at', 'machine'].every((k) => k in x);
   const results = readdirSync(RESULTS_DIR)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as Result);
+    .map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as unknown)
+    .filter(isResult);
   const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
   return results.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name) || a.variant.localeCompare(b.variant));
 }
