@@ -42,6 +42,9 @@ function misses(rows: readonly ValidationRow[]): string {
 }
 
 export function renderValidation(v: Validation, traces: TraceSet, files: readonly string[], labels: Labels): string {
+  const kvmChanged = v.kvm.filter((r) => r.predicted !== v.production.find((p) => p.guest === r.guest)?.predicted).map((r) => r.guest);
+  const vmmAblated = v.ablation.find((a) => a.axis === 'vmmMemory')?.changed ?? [];
+  const sameSet = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((g) => y.includes(g));
   const hosts = [...new Set(traces.runs.map((r) => `${r.header.host.accel.toUpperCase()} on ${r.header.host.cpu_model} (${r.header.host.cores} cores), QEMU ${r.header.host.qemu_version}`))];
   const started = traces.runs.map((r) => r.header.started_at).sort();
   const load = traces.runs.map((r) => r.header.host.procs_running_at_start).filter((x): x is number => typeof x === 'number');
@@ -103,7 +106,7 @@ ${v.ablation.map((a) => `| ${AXIS_LABELS[a.axis]} | ${a.tally.right} | ${a.tally
 The same traces rewritten as KVM would have run them (analysis/src/validation/kvm-like.ts: VMM start-up 1.5×
 faster, the guest's own time and CPU 15× faster; where the guest RAM was recorded apart, the same guest RAM and the
 VMM's own memory no more than the baseline's — no translation cache —, else half the memory beyond the baseline's): ${tallyText(v.kvm)};
-${v.kvm.filter((r) => r.predicted !== v.production.find((p) => p.guest === r.guest)?.predicted).map((r) => r.guest).join(', ') || 'no guest'} changed class.
+${kvmChanged.join(', ') || 'no guest'} changed class. ${kvmChanged.length ? `There is no translation cache under KVM, so the VMM's own memory — the TCG evidence of how much code a guest ran — says nothing there; ${sameSet(kvmChanged, vmmAblated) ? 'these are exactly the guests that also change when that axis is left out (ablation above): no ratio feature moved a class' : `the ablation without that axis moves ${vmmAblated.join(', ') || 'no guest'}`}. A LibOS that writes a big heap or computes before it is ready is, without that evidence, nearer a general-purpose OS.` : ''}
 
 ${confusionTable(v.kvm)}
 
