@@ -1,7 +1,7 @@
 // Runs one planned batch: a single-mode series of back-to-back boots, or a multi-mode launch of n
 // instances at a fixed interval. Turns each instance's outcome into a boot record as soon as it is known.
 import type { BatchRecord, BootRecord } from '@bootlab/trace';
-import { signalKind, type ResolvedGuest } from './descriptor.ts';
+import { launchFail, signalKind, type ResolvedGuest } from './descriptor.ts';
 import type { Engine } from './engine.ts';
 import { lastMeaningfulLines } from './failure-lines.ts';
 import { Instance, launch, type BootOutcome, type Clock, type LaunchSpec } from './launch.ts';
@@ -92,6 +92,7 @@ export function toBootRecord(
     error: o.error,
     console_tail: o.consoleTail,
     ...(o.status !== 'ok' ? { last_lines: lastMeaningfulLines(o.consoleTail) } : {}),
+    ...(o.failMatch !== null ? { fail_match: o.failMatch } : {}),
     ...(o.status === 'ok' && readySignal !== 'console' ? { ready_signal: readySignal } : {}),
     running_at_launch: runningAtLaunch,
     pid: o.pid,
@@ -257,6 +258,7 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     guestRamKb,
     ready: signals.consoleReady,
     markers: signals.consoleMarkers,
+    fail: launchFail(guest.descriptor.fail),
     timeoutMs: state.timeoutMs,
     keepAlive,
     clock,

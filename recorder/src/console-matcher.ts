@@ -30,6 +30,17 @@ export interface ConsoleMatcherOptions {
   ready: string;
   /** Named milestone regex sources. */
   markers?: Record<string, string>;
+  /** Regex source of a line that means the boot failed (descriptor `fail`); watched until it matches. */
+  fail?: string | null;
+}
+
+/** A fail line as seen so far: its text from the line start, and whether its newline has arrived. */
+export interface FailHit {
+  t: bigint;
+  line: string;
+  complete: boolean;
+  /** Characters of cleaned console before the match: compared with the ready line's end. */
+  at: number;
 }
 
 /** Name used for the ready pattern in MarkerHit results. */
@@ -48,6 +59,8 @@ export class ConsoleMatcher {
   private cleanedLines = 0;
   private cleanedChars = 0;
   private readyVolume: { lines: number; chars: number } | null = null;
+  private readonly failRe: RegExp | null;
+  private failHit: FailHit | null = null;
 
   constructor(options: ConsoleMatcherOptions) {
     this.pending = new Map();
@@ -55,6 +68,7 @@ export class ConsoleMatcher {
       this.pending.set(name, new RegExp(source, 'm'));
     }
     this.pending.set(READY, new RegExp(options.ready, 'm'));
+    this.failRe = options.fail ? new RegExp(options.fail, 'm') : null;
   }
 
   /** Feed one chunk received at time `t`; returns the patterns that matched for the first time. */
@@ -63,7 +77,7 @@ export class ConsoleMatcher {
     if (this.firstOutput === null) this.firstOutput = t;
     this.totalChars += chunk.length;
     this.tailText = (this.tailText + chunk).slice(-TAIL_CHARS);
-    if (this.pending.size === 0) return [];
+    if (this.pending.size === 0 && !this.watchingFail) return [];
 
     let text = this.pendingEscape + chunk;
     const partial = PARTIAL_ESCAPE.exec(text);
@@ -94,10 +108,45 @@ export class ConsoleMatcher {
       }
     }
     for (const hit of found) this.pending.delete(hit.name);
+    this.watchFail(haystack, t);
     this.cleanedLines += countNewlines(cleaned);
     this.cleanedChars += cleaned.length;
     this.window = haystack.length > WINDOW_CHARS ? trimToLineStart(haystack) : haystack;
     return found;
+  }
+
+  private get watchingFail(): boolean {
+    return this.failRe !== null && (this.failHit === null || !this.failHit.complete);
+  }
+
+  /** The fail line: found once, then completed up to its newline as more text arrives. */
+  private watchFail(haystack: string, t: bigint): void {
+    if (!this.failRe || (this.failHit && this.failHit.complete)) return;
+    const base = this.cleanedChars - this.window.length;
+    let from: number;
+    if (this.failHit === null) {
+      const match = this.failRe.exec(haystack);
+      if (!match) return;
+      from = haystack.lastIndexOf('\n', match.index) + 1;
+      this.failHit = { t, line: '', complete: false, at: base + match.index };
+    } else {
+      // The line start, in this haystack's coordinates (it may have scrolled out of the window: keep what we have).
+      from = haystack.lastIndexOf('\n', Math.max(0, this.failHit.at - base)) + 1;
+    }
+    const end = haystack.indexOf('\n', from);
+    const line = (end >= 0 ? haystack.slice(from, end) : haystack.slice(from)).replace(CUT, '');
+    if (line.length >= this.failHit.line.length) this.failHit.line = line.slice(0, MATCH_CHARS);
+    this.failHit.complete = end >= 0;
+  }
+
+  /** The fail line, once the fail regex has matched (complete once its newline came). */
+  get fail(): FailHit | null {
+    return this.failHit;
+  }
+
+  /** Characters of cleaned console up to the end of the ready match, or null. */
+  get readyEndsAt(): number | null {
+    return this.readyVolume?.chars ?? null;
   }
 
   /** Time of the ready match, if seen. */

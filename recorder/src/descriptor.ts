@@ -48,6 +48,36 @@ export const SignalSchema = z.union([
 ]);
 export type Signal = z.infer<typeof SignalSchema>;
 
+/**
+ * What ends a boot as failed at once (the VMM is killed, the boot recorded with a reason naming the line):
+ * a console regex, or an object with a console regex and/or VMM exit codes. Without it a guest that panics
+ * and halts costs the whole timeout.
+ */
+export const FailSchema = z.union([
+  RegexSource,
+  z
+    .object({
+      console: RegexSource.optional(),
+      /** VMM exit codes that mean failure (isa-debug-exit: (value << 1) | 1). */
+      exit: z.array(z.number().int().min(0).max(255)).min(1).optional(),
+    })
+    .strict()
+    .refine((f) => f.console !== undefined || f.exit !== undefined, 'give console and/or exit'),
+]);
+export type FailSignal = z.infer<typeof FailSchema>;
+
+/** A fail signal as the launch path takes it: a console regex (or null) and exit codes. */
+export interface LaunchFail {
+  console: string | null;
+  exit: number[];
+}
+
+export function launchFail(fail: FailSignal | undefined): LaunchFail | null {
+  if (fail === undefined) return null;
+  if (typeof fail === 'string') return { console: fail, exit: [] };
+  return { console: fail.console ?? null, exit: fail.exit ?? [] };
+}
+
 /** One extra disk: raw or qcow2, read-only or a throw-away snapshot, on virtio (default) or IDE. */
 export const DriveSchema = z
   .object({
@@ -90,6 +120,8 @@ export const GuestDescriptorSchema = z
     qemu_args: z.array(z.string()).default([]),
     /** Te: a console regex (first match in the cleaned console stream) or another signal (tcp, http, exit). */
     ready: SignalSchema,
+    /** Ends the boot as failed at once: a console regex, or {console, exit} (see FailSchema). */
+    fail: FailSchema.optional(),
     /** Named milestones whose first times are recorded too: console regexes (firmware, kernel, init) or signals. */
     markers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), SignalSchema).default({}),
   })

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { BootStatus } from '@bootlab/trace';
 import { ConsoleMatcher } from './console-matcher.ts';
+import type { LaunchFail } from './descriptor.ts';
 import { READY_NAME, SignalWatcher, type NonConsoleSignals, type SignalHit } from './ready-signals.ts';
 import { readCpuMs, readGuestRamKb, readRssKb } from './proc.ts';
 
@@ -26,6 +27,8 @@ export interface LaunchSpec {
   guestRamKb?: number | null | undefined;
   /** tcp/http/exit signals (ready-signals.ts); the ready one, if any, is named READY_NAME and `ready` never matches. */
   signals?: Omit<NonConsoleSignals, 'clock' | 'onHit'> | undefined;
+  /** The descriptor's fail signal: a console line or VMM exit code that ends the boot as failed at once. */
+  fail?: LaunchFail | null | undefined;
 }
 
 /** Everything observed about one boot; the scheduler turns it into a trace record. */
@@ -43,6 +46,8 @@ export interface BootOutcome {
   exitCode: number | null;
   signal: string | null;
   error: string | null;
+  /** The console line the fail regex matched, or "exit N" for a fail exit code; null when no fail signal fired. */
+  failMatch: string | null;
   consoleTail: string | null;
   pid: number | null;
   cpuMsAtTe: number | null;
@@ -56,6 +61,8 @@ export interface BootOutcome {
 /** QEMU messages that mean the VM cannot go on; QEMU may keep running after them, so act at once. */
 const FATAL_VMM = /KVM internal error|emulation failure|^qemu-system-[^:]*: (?!warning:|terminating on signal)/m;
 const STDERR_TAIL = 2048;
+/** How long a fail line whose newline has not come yet may take to complete before the boot ends anyway. */
+export const FAIL_LINE_WAIT_MS = 200;
 
 /** How an instance was started: Ts, when the spawn returned, and the pid or why there is none. */
 export interface VmmStart {
@@ -89,6 +96,7 @@ export class Instance {
   private resolveConcluded!: (outcome: BootOutcome) => void;
   private resolveClosed!: () => void;
   private timer: NodeJS.Timeout | null = null;
+  private failTimer: NodeJS.Timeout | null = null;
   private stderrTail = '';
   private alive = true;
   private lastCpuMs: number | null = null;
@@ -100,7 +108,7 @@ export class Instance {
 
   constructor(spec: Omit<LaunchSpec, 'argv' | 'launcher'>, start: VmmStart, control: VmmControl | null) {
     this.spec = spec;
-    this.matcher = new ConsoleMatcher({ ready: spec.ready, markers: spec.markers });
+    this.matcher = new ConsoleMatcher({ ready: spec.ready, markers: spec.markers, fail: spec.fail?.console ?? null });
     this.watcher = spec.signals?.signals.size ? new SignalWatcher({ ...spec.signals, clock: spec.clock, onHit: (hit) => this.onSignal(hit) }) : null;
     this.concluded = new Promise((resolve) => (this.resolveConcluded = resolve));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -142,6 +150,11 @@ export class Instance {
     this.clearTimer();
     // An exit ready signal is met here, after the pipes are drained, so that console markers are all in.
     this.watcher?.exited(code, t ?? this.spec.clock());
+    // A fail line still waiting for its newline is complete now: nothing more will come.
+    if (this.failPending()) this.concludeFail();
+    if (this.outcome === null && code !== null && this.spec.fail?.exit.includes(code)) {
+      this.conclude('vmm_error', { exitCode: code, signal, error: `guest failed: VMM exited with ${code} (descriptor fail exit code)`, failMatch: `exit ${code}` });
+    }
     const error = this.vmmMessage();
     this.conclude(error && code !== 0 ? 'vmm_error' : 'exited', { exitCode: code, signal, error });
     this.resolveClosed();
@@ -182,9 +195,29 @@ export class Instance {
 
   private onConsole(chunk: string, t: bigint): void {
     const hits = this.matcher.feed(chunk, t);
-    if (hits.length && this.matcher.readyAt !== null && this.outcome === null) {
+    if (this.outcome !== null) return;
+    if (this.failPending()) {
+      // Complete lines end the boot at once; a line still arriving gets a moment for its reason to be whole.
+      if (this.matcher.fail?.complete) this.concludeFail();
+      else this.failTimer ??= setTimeout(() => this.concludeFail(), FAIL_LINE_WAIT_MS);
+      return;
+    }
+    if (hits.length && this.matcher.readyAt !== null) {
       this.conclude('ok', {}, !this.spec.keepAlive);
     }
+  }
+
+  /** Whether the fail regex matched before the ready line ended (a failure, not a line printed after Te). */
+  private failPending(): boolean {
+    const fail = this.matcher.fail;
+    if (this.outcome !== null || !fail) return false;
+    const readyEnd = this.matcher.readyEndsAt;
+    return readyEnd === null || fail.at < readyEnd;
+  }
+
+  private concludeFail(): void {
+    const line = this.matcher.fail?.line.trim() ?? '';
+    this.conclude('vmm_error', { error: `guest failed: "${line}" (descriptor fail regex)`, failMatch: line }, true);
   }
 
   private onSignal(hit: SignalHit): void {
@@ -208,12 +241,14 @@ export class Instance {
 
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.failTimer) clearTimeout(this.failTimer);
     this.timer = null;
+    this.failTimer = null;
   }
 
   private conclude(
     status: BootStatus,
-    detail: { exitCode?: number | null; signal?: string | null; error?: string | null },
+    detail: { exitCode?: number | null; signal?: string | null; error?: string | null; failMatch?: string | null },
     killAfter = false,
   ): void {
     if (this.outcome !== null) return;
@@ -246,6 +281,7 @@ export class Instance {
       exitCode: detail.exitCode ?? null,
       signal: detail.signal ?? null,
       error: detail.error ?? null,
+      failMatch: detail.failMatch ?? null,
       consoleTail: status === 'ok' ? null : this.failureTail(),
       pid,
       cpuMsAtTe: status === 'ok' ? cpuNow : null,

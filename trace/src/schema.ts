@@ -198,6 +198,11 @@ export const BootRecord = z.object({
    * lines prefixed "qemu: ". Absent for ok boots and in traces written before it existed.
    */
   last_lines: z.array(z.string().max(512)).max(16).optional(),
+  /**
+   * The guest descriptor's fail signal ended this boot (status vmm_error): the console line its regex
+   * matched, or "exit N" for a fail exit code. Absent when no fail signal fired and in traces before 2026-12-06.
+   */
+  fail_match: z.string().max(512).optional(),
   /** Which signal gave Te: "console" (the ready regex), "tcp", "http" or "exit". Absent = console. */
   ready_signal: z.enum(['console', 'tcp', 'http', 'exit']).optional(),
   /** Instances of this run alive at Ts (not counting this one). */

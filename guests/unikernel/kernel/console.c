@@ -40,8 +40,20 @@ static void uart_put(char c)
     outb(COM1 + UART_THR, (uint8_t)c);
 }
 
+/* Another output device instead of the UART (quirks.c: the VGA text screen). */
+static void (*redirect)(char);
+
+void console_redirect(void (*put)(char))
+{
+    redirect = put;
+}
+
 void console_putc(char c)
 {
+    if (redirect) {
+        redirect(c);
+        return;
+    }
     if (c == '\n')
         uart_put('\r');
     uart_put(c);

@@ -7,6 +7,8 @@
 
 void console_init(void);
 void console_putc(char c);
+/* Send console output to `put` instead of the UART. */
+void console_redirect(void (*put)(char));
 void console_write(const char *s);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);

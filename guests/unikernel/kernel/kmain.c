@@ -13,6 +13,7 @@
 #include "devices.h"
 #include "memory.h"
 #include "panic.h"
+#include "quirks.h"
 #include "shutdown.h"
 #include "uk.h"
 
@@ -30,6 +31,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
     const struct multiboot_info *mbi = (const void *)(uintptr_t)mbi_addr;
     /* Copy the command line before memory_init: from then on loader memory may be reused. */
     cmdline_init(mbi->flags & MULTIBOOT_INFO_CMDLINE ? (const char *)(uintptr_t)mbi->cmdline : "");
+    quirks_console(); /* only with quirk=vga */
     memory_init(mbi);
     kprintf("unikernel: %lu KiB of RAM usable in %u region(s), cmdline \"%s\"\n",
             memory_total_bytes() / 1024, memory_region_count(), cmdline_get());
@@ -37,6 +39,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
     kprintf("unikernel: platform up\n");
 
     clock_init(); /* prints "unikernel: clock ..." */
+    quirks_run(); /* only with quirk=NAME */
 
     char choice[16];
     const char *v = cmdline_value("virtio", choice, sizeof(choice));
