@@ -1,6 +1,8 @@
-// `node --import tsx bench/boot-paths.ts [--n 10]`: ΔT of every boot path and ready signal on this machine,
-// and ΔT recorded with descriptors written by `bootlab guests probe` next to the hand-written ones (same
-// image, boots interleaved guest by guest). Writes bench/results/boot-paths.json and boot-paths.md.
+// `node --import tsx bench/boot-paths.ts [--n 10] [--only probe]`: ΔT of every boot path and ready signal on
+// this machine, and ΔT recorded with descriptors written by `bootlab guests probe` next to the hand-written
+// ones (same image, boots interleaved one by one: probed, hand-written, probed, …), with the ratio of the
+// medians and its bootstrap 95 % interval. Writes bench/results/boot-paths.json and boot-paths.md; with
+// `--only probe` only the probed-vs-hand-written part, to probe-vs-hand.json and .md.
 // A benchmark, not a test: nothing fails on a number.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -12,8 +14,10 @@ import { buildGuests } from '../recorder/src/guest-build.ts';
 import { GUESTS_DIR, REPO_ROOT } from '../recorder/src/guests.ts';
 import { probeImage, type ProbeOptions } from '../recorder/src/probe/probe.ts';
 import { record } from '../recorder/src/record.ts';
+import { bootstrapMedianCi, round } from './lib/stats.ts';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '10' }, only: { type: 'string' } } });
+const ONLY_PROBE = values.only === 'probe';
 const N = Number(values.n);
 const g = (...p: string[]) => join(GUESTS_DIR, ...p);
 const tmp = join(REPO_ROOT, 'bench', 'results', 'tmp', 'boot-paths');
@@ -27,10 +31,11 @@ function bootsOf(path: string): BootRecord[] {
     .flatMap((r) => (r.type === 'boot' ? [r] : []));
 }
 
-async function run(guests: string[], n: number, name: string): Promise<BootRecord[]> {
+/** `interleave`: one boot per guest per repetition, so that the guests' boots alternate. */
+async function run(guests: string[], n: number, name: string, interleave = false): Promise<BootRecord[]> {
   const output = join(tmp, `${name}.jsonl`);
   await record({
-    guests, output, mode: 'single', n: [n], intervalsMs: [], repeat: 1, timeoutS: 120, keepAlive: false, sampleMs: 200,
+    guests, output, mode: 'single', n: [interleave ? 1 : n], intervalsMs: [], repeat: interleave ? n : 1, timeoutS: 120, keepAlive: false, sampleMs: 200,
     accel: 'auto', profile: 'paper', force: true, qemu: 'qemu-system-x86_64', cooldownMs: 50,
   });
   return bootsOf(output);
@@ -51,6 +56,7 @@ function handAppend(guest: string): string {
 
 async function main(): Promise<void> {
   await buildGuests(['minkernel', 'unikernel', 'linux', 'debian', 'grub']);
+  // Only the probe part: the slow guests get fewer boots so that the quiet-host hold stays short.
   const load = [loadavg()[0]];
 
   // 1. Each boot path and ready signal.
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
     ['unikernel, Te = http response', 'http', g('unikernel', 'serve.json')],
     ['unikernel, Te = VMM exit (isa-debug-exit)', 'exit', g('unikernel', 'serve-exit.json')],
   ];
-  const pathBoots = await run(paths.map((p) => p[2]), N, 'paths');
+  const pathBoots = ONLY_PROBE ? [] : await run(paths.map((p) => p[2]), N, 'paths');
   const pathRows = paths.map(([what, signal, file]) => {
     const name = (JSON.parse(readFileSync(file, 'utf8')) as { name: string }).name;
     const bs = pathBoots.filter((b) => b.guest === name);
@@ -90,6 +96,13 @@ async function main(): Promise<void> {
     },
     { name: 'grub-iso', hand: g('grub', 'iso.json'), probe: probeOpts(g('grub', 'build', 'grub.iso'), 'p-grub-iso'), n: N },
     { name: 'grub-disk', hand: g('grub', 'guest.json'), probe: probeOpts(g('grub', 'build', 'disk.qcow2'), 'p-grub-disk'), n: N },
+    // The probe-shaped stress images: the unikernel's quirk= modes (guests/stress/unikernel-*).
+    ...['reboot', 'manifest', 'indent', 'vga', 'flood'].map((q) => ({
+      name: `unikernel-${q}`,
+      hand: g('stress', `unikernel-${q}`, 'guest.json'),
+      probe: probeOpts(g('unikernel', 'build', 'unikernel.elf'), `p-unikernel-${q}`, { append: `quirk=${q}` }),
+      n: N,
+    })),
   ];
   const pairRows = [];
   for (const pair of pairs) {
@@ -98,40 +111,60 @@ async function main(): Promise<void> {
       pairRows.push({ guest: pair.name, probed_ready: null, error: 'probe wrote no descriptor' });
       continue;
     }
-    const bs = await run([result.output, pair.hand], pair.n, `pair-${pair.name}`);
+    const bs = await run([result.output, pair.hand], pair.n, `pair-${pair.name}`, true);
     const handName = (JSON.parse(readFileSync(pair.hand, 'utf8')) as { name: string }).name;
+    const dts = (name: string) => bs.filter((b) => b.guest === name && b.status === 'ok').map((b) => b.dt_ms as number);
+    const [p, h] = [dts(pair.probe.name!), dts(handName)];
+    const ratio = p.length && h.length ? median(p) / median(h) : null;
+    const ci = p.length > 1 && h.length > 1 ? bootstrapMedianCi(p, h, (x, y) => x / y) : null;
+    const last = result.attempts[result.attempts.length - 1];
     pairRows.push({
       guest: pair.name,
       probed_ready: result.proposal?.ready ?? null,
+      probed_fail: result.fail,
+      probed_profile: (result.descriptor?.profile as string | undefined) ?? 'paper',
+      probed_qemu_args: (result.descriptor?.qemu_args as string[] | undefined) ?? [],
+      attempts: result.attempts.length,
+      discovery_and_verification_s: round(result.discoveryMs / 1000, 1),
+      verification_dt_ms: last?.verification.map((v) => (v.dtMs === null ? null : round(v.dtMs, 1))) ?? [],
       probed: stats(bs.filter((b) => b.guest === pair.probe.name)),
       hand: stats(bs.filter((b) => b.guest === handName)),
+      ratio: ratio === null ? null : round(ratio),
+      ratio_ci95: ci ? [round(ci[0]), round(ci[1])] : null,
+      ci_contains_1: ci ? ci[0] <= 1 && 1 <= ci[1] : null,
     });
   }
   // The EFI application: probed only (its hand-written counterpart is the ISO's UEFI boot above).
-  const efi = await probeImage(probeOpts(g('grub', 'build', 'grub.efi'), 'p-grub-efi'));
-  const efiBoots = efi.output ? await run([efi.output], Math.ceil(N / 2), 'efi') : [];
+  const efi = ONLY_PROBE ? null : await probeImage(probeOpts(g('grub', 'build', 'grub.efi'), 'p-grub-efi'));
+  const efiBoots = efi?.output ? await run([efi.output], Math.ceil(N / 2), 'efi') : [];
   load.push(loadavg()[0]);
 
-  const result = { date: new Date().toISOString(), n: N, load1_before_after: load, paths: pathRows, probe_vs_hand: pairRows, efi_app: { ready: efi.proposal?.ready ?? null, ...stats(efiBoots) } };
+  const result = { date: new Date().toISOString(), n: N, load1_before_after: load, paths: pathRows, probe_vs_hand: pairRows, efi_app: { ready: efi?.proposal?.ready ?? null, ...stats(efiBoots) } };
   const dir = join(REPO_ROOT, 'bench', 'results');
-  writeFileSync(join(dir, 'boot-paths.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const stem = ONLY_PROBE ? 'probe-vs-hand' : 'boot-paths';
+  writeFileSync(join(dir, `${stem}.json`), `${JSON.stringify(ONLY_PROBE ? { date: result.date, n: N, load1_before_after: load, probe_vs_hand: pairRows } : result, null, 2)}\n`);
   const f = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(0));
+  const ci = (r: { ratio: number | null; ratio_ci95: number[] | null }) => (r.ratio === null ? '–' : `${r.ratio.toFixed(3)} [${r.ratio_ci95?.map((v) => v.toFixed(3)).join(', ') ?? '–'}]`);
   const md = [
-    `# Boot paths and ready signals (generated by bench/boot-paths.ts, ${result.date}, load1 ${load.map((l) => l?.toFixed(2)).join(' → ')})`,
+    `# ${ONLY_PROBE ? 'Probed vs hand-written descriptors' : 'Boot paths and ready signals'} (generated by bench/boot-paths.ts${ONLY_PROBE ? ' --only probe' : ''}, ${result.date}, load1 ${load.map((l) => l?.toFixed(2)).join(' → ')})`,
     '',
-    '| boot path | Te signal | ok/n | median ΔT (ms) | min–max | console-ready (ms) | tcp (ms) | http (ms) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...pathRows.map((r) => `| ${r.what} | ${r.signal} | ${r.ok}/${r.n} | ${f(r.median_ms)} | ${f(r.min_ms)}–${f(r.max_ms)} | ${f(r.console_marker_ms)} | ${f(r.tcp_marker_ms)} | ${f(r.http_marker_ms)} |`),
+    ...(ONLY_PROBE ? [] : [
+      '| boot path | Te signal | ok/n | median ΔT (ms) | min–max | console-ready (ms) | tcp (ms) | http (ms) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...pathRows.map((r) => `| ${r.what} | ${r.signal} | ${r.ok}/${r.n} | ${f(r.median_ms)} | ${f(r.min_ms)}–${f(r.max_ms)} | ${f(r.console_marker_ms)} | ${f(r.tcp_marker_ms)} | ${f(r.http_marker_ms)} |`),
+      '',
+    ]),
+    'Boots interleaved one by one (probed, hand-written, …); ratio = median probed ΔT / median hand-written ΔT, bootstrap 95 % interval.',
     '',
-    '| image | probed ready regex | probed: ok/n, median ΔT (ms) | hand-written: ok/n, median ΔT (ms) |',
-    '| --- | --- | --- | --- |',
+    '| image | probed ready regex | profile, learnt args | verification ΔT (ms) | probed: ok/n, median ΔT (ms) | hand-written: ok/n, median ΔT (ms) | ratio [95 % CI] |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...pairRows.map((r) => ('probed' in r && r.probed && r.hand
-      ? `| ${r.guest} | \`${r.probed_ready}\` | ${r.probed.ok}/${r.probed.n}, ${f(r.probed.median_ms)} | ${r.hand.ok}/${r.hand.n}, ${f(r.hand.median_ms)} |`
-      : `| ${r.guest} | – | probe failed | |`)),
-    `| grub.efi (EFI application, OVMF) | \`${efi.proposal?.ready ?? '–'}\` | ${result.efi_app.ok}/${result.efi_app.n}, ${f(result.efi_app.median_ms)} | (UEFI row above) |`,
+      ? `| ${r.guest} | \`${r.probed_ready}\` | ${r.probed_profile}${r.probed_qemu_args.length ? `, ${r.probed_qemu_args.join(' ')}` : ''} | ${r.verification_dt_ms.map((v) => f(v)).join(', ')} | ${r.probed.ok}/${r.probed.n}, ${f(r.probed.median_ms)} | ${r.hand.ok}/${r.hand.n}, ${f(r.hand.median_ms)} | ${ci(r)} |`
+      : `| ${r.guest} | – | probe failed | | | | |`)),
+    ...(ONLY_PROBE ? [] : [`| grub.efi (EFI application, OVMF) | \`${efi?.proposal?.ready ?? '–'}\` | | | ${result.efi_app.ok}/${result.efi_app.n}, ${f(result.efi_app.median_ms)} | (UEFI row above) | |`]),
     '',
   ].join('\n');
-  writeFileSync(join(dir, 'boot-paths.md'), md);
+  writeFileSync(join(dir, `${stem}.md`), md);
   process.stdout.write(md);
 }
 

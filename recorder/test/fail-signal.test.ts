@@ -3,7 +3,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ConsoleMatcher } from '../src/console-matcher.ts';
+import { ConsoleMatcher, type FailHit } from '../src/console-matcher.ts';
 import { DescriptorError, launchFail, parseDescriptor } from '../src/descriptor.ts';
 import { record } from '../src/record.ts';
 import { boots, ensureBuilt, privateGuest, readTrace, runOptions, tempDir } from './helpers.ts';
@@ -25,13 +25,14 @@ test('fail: a regex, or console and/or exit codes; an empty object or a bad rege
 
 test('the matcher finds a fail line split across reads, keeps its leading blanks and completes it at its newline', () => {
   const m = new ConsoleMatcher({ ready: '^ready', fail: 'Abort' });
+  const fail = (): FailHit | null => m.fail;
   m.feed('boot 1\r\n  PCI enumeration failed. Ab', 1n);
-  assert.equal(m.fail, null);
+  assert.equal(fail(), null);
   m.feed('ort', 2n);
-  assert.equal(m.fail?.complete, false);
-  assert.equal(m.fail?.t, 2n);
+  assert.equal(fail()?.complete, false);
+  assert.equal(fail()?.t, 2n);
   m.feed('ing.\x1b[0m\r\nnext\r\n', 3n);
-  assert.deepEqual({ line: m.fail?.line, complete: m.fail?.complete, t: m.fail?.t }, { line: '  PCI enumeration failed. Aborting.', complete: true, t: 2n });
+  assert.deepEqual({ line: fail()?.line, complete: fail()?.complete, t: fail()?.t }, { line: '  PCI enumeration failed. Aborting.', complete: true, t: 2n });
   // A fail line after the ready line is not a failed boot: it comes after its end.
   const after = new ConsoleMatcher({ ready: '^ready', fail: 'panic' });
   after.feed('ready\npanic later\n', 5n);

@@ -12,8 +12,14 @@ export interface ConsoleLine {
 
 export interface BootCapture {
   lines: ConsoleLine[];
-  /** Why capture ended: the console went quiet, the VMM exited, or the time limit passed. */
-  ended: 'quiet' | 'exited' | 'limit';
+  /**
+   * Why capture ended: the console went quiet after a guest line, the VMM exited, the time limit passed,
+   * no guest line came within guestWaitMs, `stopOn` stopped it (see stopReason), or the console flooded
+   * past maxLines.
+   */
+  ended: 'quiet' | 'exited' | 'limit' | 'no-guest' | 'stopped' | 'flood';
+  /** What `stopOn` said when it stopped the capture. */
+  stopReason: string | null;
   exitCode: number | null;
   stderr: string;
   /** The last meaningful console lines and QEMU's stderr (failure-lines.ts). */
@@ -27,6 +33,22 @@ export interface BootOnceOptions {
   /** The console is considered done after this long without output (ms). */
   quietMs: number;
   limitMs: number;
+  /** Lines printed by the guest, not firmware or boot loader: quiet counts only after the first. */
+  isGuestLine?: (text: string) => boolean;
+  /** How long to wait for the first guest line (a silent boot loader is waited for, within this bound). */
+  guestWaitMs?: number;
+  /** Called with each line and all lines so far; a string stops the capture with that reason. */
+  stopOn?: (line: ConsoleLine, lines: readonly ConsoleLine[]) => string | null;
+  /** The console is a flood past this many lines: capture stops. */
+  maxLines?: number;
+}
+
+/**
+ * A console line as the recorder's matcher sees it: escapes and carriage returns removed, leading blanks
+ * kept (console-matcher.ts cleans the stream the same way), trailing blanks dropped.
+ */
+export function cleanLine(raw: string): string {
+  return raw.replace(ESCAPES, '').replace(/\r/g, '').trimEnd();
 }
 
 // eslint-disable-next-line no-control-regex
@@ -44,11 +66,15 @@ export function bootOnce(options: BootOnceOptions): Promise<BootCapture> {
     let stderr = '';
     let lastOutputMs: number | null = null;
     let ended: BootCapture['ended'] | null = null;
+    let stopReason: string | null = null;
     let quiet: NodeJS.Timeout | null = null;
+    let guestSeen = false;
+    const isGuest = options.isGuestLine ?? (() => true);
     const finish = (why: BootCapture['ended']) => {
       if (ended) return;
       ended = why;
       clearTimeout(limit);
+      if (guestWait) clearTimeout(guestWait);
       if (quiet) clearTimeout(quiet);
       child.kill('SIGKILL');
     };
@@ -56,8 +82,19 @@ export function bootOnce(options: BootOnceOptions): Promise<BootCapture> {
       if (quiet) clearTimeout(quiet);
       quiet = setTimeout(() => finish('quiet'), options.quietMs);
     };
-    // Quiet counts only once the guest has printed: firmware such as OVMF under TCG is silent for seconds.
+    // Quiet counts only once the guest has printed: firmware and boot loaders may be silent for seconds.
     const limit = setTimeout(() => finish('limit'), options.limitMs);
+    const guestWait = options.guestWaitMs !== undefined && options.guestWaitMs < options.limitMs ? setTimeout(() => !guestSeen && finish('no-guest'), options.guestWaitMs) : null;
+    const addLine = (line: ConsoleLine) => {
+      if (ended) return;
+      lines.push(line);
+      if (!guestSeen && isGuest(line.text)) guestSeen = true;
+      const stop = options.stopOn?.(line, lines) ?? null;
+      if (stop) {
+        stopReason = stop;
+        finish('stopped');
+      } else if (options.maxLines !== undefined && lines.length >= options.maxLines) finish('flood');
+    };
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -69,11 +106,10 @@ export function bootOnce(options: BootOnceOptions): Promise<BootCapture> {
       const parts = partial.split('\n');
       partial = parts.pop() ?? '';
       for (const part of parts) {
-        // A carriage return redraws the line: what follows the last one is what showed.
-        const text = (part.replace(ESCAPES, '').split('\r').filter((p) => p.trim()).pop() ?? '').trim();
-        if (text) lines.push({ atMs: at, text });
+        const text = cleanLine(part);
+        if (text.trim()) addLine({ atMs: at, text });
       }
-      armQuiet();
+      if (guestSeen) armQuiet();
     });
     child.stderr.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-2048);
@@ -83,13 +119,14 @@ export function bootOnce(options: BootOnceOptions): Promise<BootCapture> {
       finish('exited');
     });
     child.once('close', (code) => {
-      const tail = partial.replace(ESCAPES, '').trim();
-      if (tail) lines.push({ atMs: lastOutputMs ?? sinceStart(), text: tail });
+      const tail = cleanLine(partial);
+      if (tail.trim() && !ended) lines.push({ atMs: lastOutputMs ?? sinceStart(), text: tail });
       if (!ended) finish('exited');
       resolve({
         lines,
         ended: ended ?? 'exited',
         exitCode: ended === 'exited' ? code : null,
+        stopReason,
         stderr: stderr.trim(),
         lastLines: lastMeaningfulLines(stderr.trim() ? `${raw}\n[stderr]\n${stderr.trim()}` : raw),
         lastOutputMs,

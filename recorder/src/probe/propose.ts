@@ -2,14 +2,19 @@
 import type { ConsoleLine } from './boot-once.ts';
 
 /** Lines printed by firmware and boot loaders, not by the guest: never a `kernel` marker or ready line. */
-const LOADER_NOISE =
-  /^(SeaBIOS|iPXE|Press Ctrl-B|Booting from|Boot failed|Machine UUID|BdsDxe|Welcome to GRUB|GNU GRUB|GRUB|ISOLINUX|SYSLINUX|Loading|Booting `|UEFI|No bootable device|Shell>|Press ESC|Probing EDD|Decompressing Linux|Parsing ELF|Booting the kernel|early console|FS\d+:|Mapping table|Use the .* keys|Press enter|error: no such)/i;
-/** A console line that says the guest failed. */
-export const FAILURE_LINE = /\b(kernel panic|panic|abort(ing|ed)?|fatal|no bootable device|boot failed|not in manifest|unhandled exception|triple fault|error)\b/i;
+export const LOADER_NOISE =
+  /^\s*(SeaBIOS|iPXE|Press Ctrl-B|Booting from|Boot failed|Machine UUID|BdsDxe|Welcome to GRUB|GNU GRUB|GRUB|ISOLINUX|SYSLINUX|Loading|Booting `|UEFI|No bootable device|Shell>|Press ESC|Probing EDD|Decompressing Linux|Parsing ELF|Booting the kernel|early console|FS\d+:|Mapping table|Use the .* keys|Press enter|error: no such|>>|Start PXE|Start HTTP Boot|PXE-|Station IP|Checking Media|Downloading NBP|NBP file|Boot Failed|EFI stub:)/i;
+/** Lines that say the guest failed wherever they appear after its first line (a guest may print after failing). */
+export const FAILURE_LINE =
+  /kernel panic|\bpanic\b(?!=)|\babort(ing|ed)?\b|_abort\(\)|\bfatal\b|no bootable device|boot failed|not in manifest|unhandled exception|triple fault|guest-error|^qemu-system-/i;
+/** A last line that says so ("error" alone is harmless on the way: GRUB under UEFI, "no suitable video mode found"). */
+const FAILURE_LAST_LINE = /\berror\b/i;
+/** Firmware printing its banner or boot message again after the guest has printed: the machine was reset. */
+export const RESET_BANNER = /^\s*(SeaBIOS \(version|Booting from (ROM|Hard Disk|DVD|CD|Floppy)|iPXE \(|BdsDxe: )/;
 
 const MAX_REGEX_TEXT = 48;
 /** Lines that announce readiness in so many words. */
-const READYISH = /\bready\b|\blogin: *$|\blistening on\b|\bserving on\b/i;
+export const READYISH = /\bready\b|\blogin: *$|\blistening on\b|\bserving on\b/i;
 /** A kernel log line ("[    1.234567] …"): a general-purpose kernel keeps logging after user space is up. */
 const KERNEL_LOG = /^\[\s*\d+\.\d+\]/;
 
@@ -30,12 +35,15 @@ export function lineRegex(text: string, full = false): string {
     body = body.slice(stamp[0].length);
     anchored = false;
   }
+  // Leading blanks are part of the line as the recorder sees it ("   poppy"): kept exactly.
+  const lead = /^[ \t]*/.exec(body)?.[0] ?? '';
+  body = body.slice(lead.length);
   if (!full && body.length > MAX_REGEX_TEXT) {
     const cut = body.lastIndexOf(' ', MAX_REGEX_TEXT);
     body = body.slice(0, cut > 8 ? cut : MAX_REGEX_TEXT);
   }
   const tokens = body.split(/(\s+)/).map((part) => {
-    if (/^\s+$/.test(part)) return part === ' ' ? ' ' : ' +';
+    if (/^\s+$/.test(part)) return part === ' ' ? ' ' : '[ \\t]+';
     return part
       .split(/([0-9A-Fa-f]*\d[0-9A-Fa-f]*)/)
       .map((piece, i) => {
@@ -48,7 +56,7 @@ export function lineRegex(text: string, full = false): string {
   // A number or hex run at the end must be seen whole: the console arrives in reads of any size (the launch
   // engine stamps each as it comes), and "mac=…:34:5" of a read cut mid-line would match "\d+" already.
   const tail = /(\\d\+|\[0-9A-Fa-f\]\+)$/.test(tokens.join('')) ? '(?=\\s)' : '';
-  return `${anchored ? '^' : ''}${tokens.join('')}${tail}`;
+  return `${anchored ? '^' : ''}${lead}${tokens.join('')}${tail}`;
 }
 
 /** Index of the first line the regex matches, or -1. */
@@ -92,14 +100,50 @@ export function propose(lines: readonly ConsoleLine[]): Proposal | null {
   return { ready, readyLine, markers, notes: [] };
 }
 
-/** Whether a capture looks like a failed boot: nothing printed, or its last words say so. */
+/** The first line after the guest's first line (that one included) that says the guest failed, or null. */
+export function failureLine(lines: readonly ConsoleLine[]): ConsoleLine | null {
+  const first = lines.findIndex((l) => !LOADER_NOISE.test(l.text));
+  if (first < 0) return null;
+  return lines.slice(first).find((l) => FAILURE_LINE.test(l.text)) ?? null;
+}
+
+/** Whether a capture looks like a failed boot: nothing printed, a failure line anywhere after the guest's first line, or a last line that says so. */
 export function looksFailed(lines: readonly ConsoleLine[], stderr: string, exitCode: number | null): string | null {
   if (lines.length === 0) return stderr ? `no console output; QEMU: ${stderr.split('\n').pop()}` : 'no console output before the time limit';
-  // Only the very last line counts: boot loaders print harmless errors on the way (GRUB under UEFI: "no
-  // suitable video mode found") and the guest's own lines follow.
+  const failed = failureLine(lines);
+  if (failed) return `the console says "${failed.text.trim()}" (${(failed.atMs / 1000).toFixed(2)} s after spawn)`;
+  // "error" alone only on the very last line: boot loaders print harmless errors on the way (GRUB under
+  // UEFI: "no suitable video mode found") and the guest's own lines follow.
   const last = lines[lines.length - 1]?.text ?? '';
-  if (FAILURE_LINE.test(last)) return `the console ends with "${last}"`;
-  if (!lines.some((l) => !LOADER_NOISE.test(l.text))) return `only firmware/boot loader output (last: "${lines[lines.length - 1]?.text}")`;
+  if (FAILURE_LAST_LINE.test(last)) return `the console ends with "${last.trim()}"`;
+  if (!lines.some((l) => !LOADER_NOISE.test(l.text))) return `only firmware/boot loader output (last: "${last.trim()}")`;
   if (exitCode !== null && exitCode !== 0 && /qemu-system|error/i.test(stderr)) return `QEMU exited with ${exitCode}: ${stderr.split('\n').pop()}`;
   return null;
+}
+
+/** Failure vocabulary for the proposed `fail` regex: what kernels and LibOSes print when they give up. */
+const FAIL_PARTS = [
+  'Kernel panic - not syncing',
+  '^[A-Za-z0-9_.-]+: (error|fatal|panic):',
+  '\\bpanic\\(\\)',
+  '_abort\\(\\) called',
+  '[Aa]borting\\.',
+  'not in manifest',
+  'No bootable device',
+  'Boot failed',
+  'Start PXE over',
+];
+
+/**
+ * A `fail` regex from what the probe saw: the failure lines of attempts that failed (as they were printed),
+ * then the general vocabulary; any part that matches a line of the good boot up to its ready line is dropped.
+ */
+export function proposeFail(good: readonly ConsoleLine[], readyLine: ConsoleLine, failedLines: readonly string[]): string | null {
+  const upToReady = good.slice(0, good.indexOf(readyLine) + 1);
+  const seen = failedLines.map((t) => lineRegex(t));
+  const parts = [...new Set([...seen, ...FAIL_PARTS])].filter((part) => {
+    const re = new RegExp(part, 'm');
+    return !upToReady.some((l) => re.test(`${l.text}\n`));
+  });
+  return parts.length ? parts.join('|') : null;
 }
