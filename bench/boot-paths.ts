@@ -54,6 +54,16 @@ function handAppend(guest: string): string {
   return (JSON.parse(readFileSync(g(guest, 'guest.json'), 'utf8')) as { append: string }).append;
 }
 
+/** guests/stress members booting the unikernel image on -M pc with SeaBIOS, which the probe can reproduce. */
+function stressUnikernels(): Array<{ name: string; hand: string; append: string; memoryMb: number | undefined }> {
+  const names = ['unikernel-reboot', 'unikernel-manifest', 'unikernel-indent', 'unikernel-vga', 'unikernel-flood', 'unikernel-wait', 'unikernel-work', 'unikernel-chatty', 'unikernel-hello', 'unikernel-bigheap'];
+  return names.map((name) => {
+    const hand = g('stress', name, 'guest.json');
+    const d = JSON.parse(readFileSync(hand, 'utf8')) as { append: string; memory_mb?: number };
+    return { name, hand, append: d.append, memoryMb: d.memory_mb === 50 ? undefined : d.memory_mb };
+  });
+}
+
 async function main(): Promise<void> {
   await buildGuests(['minkernel', 'unikernel', 'linux', 'debian', 'grub']);
   // Only the probe part: the slow guests get fewer boots so that the quiet-host hold stays short.
@@ -88,19 +98,20 @@ async function main(): Promise<void> {
   const pairs: Array<{ name: string; hand: string; probe: ProbeOptions; n: number }> = [
     { name: 'minkernel', hand: g('minkernel', 'guest.json'), probe: probeOpts(g('minkernel', 'build', 'minkernel.elf'), 'p-minkernel'), n: N },
     { name: 'unikernel', hand: g('unikernel', 'guest.json'), probe: probeOpts(g('unikernel', 'build', 'unikernel.elf'), 'p-unikernel'), n: N },
-    { name: 'linux', hand: g('linux', 'guest.json'), probe: probeOpts(g('linux', 'build', 'vmlinuz'), 'p-linux', { initrd: g('linux', 'build', 'initramfs.cpio.gz'), append: handAppend('linux') }), n: Math.ceil(N / 2) },
+    { name: 'linux', hand: g('linux', 'guest.json'), probe: probeOpts(g('linux', 'build', 'vmlinuz'), 'p-linux', { initrd: g('linux', 'build', 'initramfs.cpio.gz'), append: handAppend('linux') }), n: Math.max(4, Math.ceil(N / 2)) },
     {
       name: 'debian', hand: g('debian', 'guest.json'),
       probe: probeOpts(g('debian', 'build', 'vmlinuz'), 'p-debian', { initrd: g('debian', 'build', 'initramfs.cpio.gz'), drive: g('debian', 'build', 'rootfs.ext4'), append: handAppend('debian'), quietMs: 8000 }),
-      n: Math.ceil(N / 3),
+      n: Math.max(3, Math.ceil(N / 3)),
     },
     { name: 'grub-iso', hand: g('grub', 'iso.json'), probe: probeOpts(g('grub', 'build', 'grub.iso'), 'p-grub-iso'), n: N },
     { name: 'grub-disk', hand: g('grub', 'guest.json'), probe: probeOpts(g('grub', 'build', 'disk.qcow2'), 'p-grub-disk'), n: N },
-    // The probe-shaped stress images: the unikernel's quirk= modes (guests/stress/unikernel-*).
-    ...['reboot', 'manifest', 'indent', 'vga', 'flood'].map((q) => ({
-      name: `unikernel-${q}`,
-      hand: g('stress', `unikernel-${q}`, 'guest.json'),
-      probe: probeOpts(g('unikernel', 'build', 'unikernel.elf'), `p-unikernel-${q}`, { append: `quirk=${q}` }),
+    // Stress members that are the unikernel image with a command line (guests/stress/unikernel-*): the
+    // probe-shaped quirk= modes and the classifier's own; the probe gets the same -append and memory.
+    ...stressUnikernels().map((m) => ({
+      name: m.name,
+      hand: m.hand,
+      probe: probeOpts(g('unikernel', 'build', 'unikernel.elf'), `p-${m.name}`, { append: m.append, memoryMb: m.memoryMb }),
       n: N,
     })),
   ];
