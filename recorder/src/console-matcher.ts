@@ -115,13 +115,17 @@ export class ConsoleMatcher {
     return found;
   }
 
+  /** A fail line is looked for until the ready line (after it, it no longer fails the boot) and completed once found. */
   private get watchingFail(): boolean {
-    return this.failRe !== null && (this.failHit === null || !this.failHit.complete);
+    if (this.failRe === null) return false;
+    return this.failHit === null ? !this.hits.has(READY) : !this.failHit.complete;
   }
 
   /** The fail line: found once, then completed up to its newline as more text arrives. */
   private watchFail(haystack: string, t: bigint): void {
     if (!this.failRe || (this.failHit && this.failHit.complete)) return;
+    // Ready seen in an earlier chunk and no fail line before it: nothing to watch (this chunk's ready is compared by position).
+    if (this.failHit === null && this.hits.has(READY) && this.readyVolume !== null && this.readyVolume.chars <= this.cleanedChars) return;
     const base = this.cleanedChars - this.window.length;
     let from: number;
     if (this.failHit === null) {

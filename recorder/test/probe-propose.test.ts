@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectImage } from '../src/probe/detect.ts';
-import { lineRegex, looksFailed, propose } from '../src/probe/propose.ts';
+import { floodRefusal, lineRegex, looksFailed, propose, proposeFail } from '../src/probe/propose.ts';
 import { tempDir } from './helpers.ts';
 
 const dir = tempDir('detect');
@@ -83,4 +83,38 @@ test('failed boots: no output, only firmware, or a last line that says so', () =
   assert.match(looksFailed([{ atMs: 0, text: 'SeaBIOS (version 1)' }, { atMs: 1, text: 'Booting from Hard Disk...' }], '', null) ?? '', /only firmware/);
   assert.match(looksFailed([{ atMs: 0, text: 'virtio-net device 0 not in manifest. Aborting' }], '', 1) ?? '', /Aborting/);
   assert.equal(looksFailed([{ atMs: 0, text: 'error: no suitable video mode found.' }, { atMs: 1, text: 'k: ready' }], '', null), null);
+});
+
+test('the probe looks for failure lines after the guest\'s first line, not only the last; firmware giving up is never ready', () => {
+  const at = (text: string, atMs = 0) => ({ atMs, text });
+  // Solo5's abort, then a line that looks like a clean end: still a failure ("\\babort" missed solo5_abort()).
+  const solo5 = [at('SeaBIOS (version 1)'), at('Solo5: Bindings version v0.9'), at('solo5_abort() called'), at('Solo5: Halted')];
+  assert.match(looksFailed(solo5, '', 0) ?? '', /solo5_abort\(\) called/);
+  assert.match(looksFailed([at('app: start'), at('PCI enumeration failed. Aborting.'), at('bye')], '', 0) ?? '', /Aborting/);
+  // A kernel command line with panic=-1 is not a panic.
+  assert.equal(looksFailed([at('[    0.000000] Command line: console=ttyS0 panic=-1'), at('bootlab: ready')], '', null), null);
+  // OVMF falling back to network boot: firmware only, nothing to propose.
+  const pxe = [at('BdsDxe: loading Boot0001 "UEFI QEMU HARDDISK"'), at('>>Start PXE over IPv4.'), at('  Station IP address is 10.0.2.15')];
+  assert.match(looksFailed(pxe, '', null) ?? '', /only firmware/);
+  assert.equal(propose(pxe), null);
+  // Leading blanks are kept exactly; other runs of blanks or tabs match any run.
+  assert.equal(lineRegex('   poppy'), '^   poppy');
+  assert.ok(new RegExp(lineRegex('\tstep  1: ok'), 'm').test('\tstep \t1: ok\n'));
+});
+
+test('a flood keeps the line that says it is ready, or the probe refuses with a message saying so', () => {
+  const ticks = Array.from({ length: 50 }, (_, i) => ({ atMs: 100 + i, text: `app: tick ${i}` }));
+  assert.equal(floodRefusal([{ atMs: 0, text: 'app: ready, serving' }, ...ticks]), null);
+  assert.equal(propose([{ atMs: 0, text: 'app: ready, serving' }, ...ticks])?.ready, '^app: ready, serving');
+  assert.match(floodRefusal(ticks) ?? '', /never went quiet \(50 lines.*refusing to guess/);
+});
+
+test('the proposed fail regex catches what failed attempts printed and never a line of the good boot', () => {
+  const good = [{ atMs: 0, text: 'unikernel: platform up' }, { atMs: 1, text: 'unikernel: ready manifest=ok pci=5' }];
+  const fail = new RegExp(proposeFail(good, good[1]!, ['Virtio net: PCI:00:03 not in manifest']) ?? '(?!)', 'm');
+  for (const line of ['Virtio net: PCI:00:04 not in manifest', 'solo5_abort() called', 'unikernel: error: no virtio-net device', '[    1.0] Kernel panic - not syncing: VFS']) assert.match(line, fail);
+  for (const line of good) assert.doesNotMatch(line.text, fail);
+  // A vocabulary part that a good line matches is dropped.
+  const odd = [{ atMs: 0, text: 'demo: error: this is fine' }, { atMs: 1, text: 'demo: ready' }];
+  assert.doesNotMatch('demo: error: this is fine', new RegExp(proposeFail(odd, odd[1]!, []) ?? '(?!)', 'm'));
 });

@@ -9,7 +9,7 @@ import { parseDescriptor } from '../descriptor.ts';
 import { buildQemuArgv, type ProfileName } from '../qemu-args.ts';
 import { bootOnce, type BootCapture, type ConsoleLine } from './boot-once.ts';
 import { detectImage, type Detection } from './detect.ts';
-import { FAILURE_LINE, LOADER_NOISE, READYISH, RESET_BANNER, failureLine, looksFailed, propose, proposeFail, type Proposal } from './propose.ts';
+import { FAILURE_LINE, LOADER_NOISE, READYISH, RESET_BANNER, failureLine, floodRefusal, looksFailed, propose, proposeFail, type Proposal } from './propose.ts';
 import { verifyBoot, type VerifyBoot } from './verify.ts';
 
 export interface ProbeOptions {
@@ -216,12 +216,7 @@ export async function probeImage(options: ProbeOptions): Promise<ProbeResult> {
         learnt.push('-vga', 'none');
         continue;
       }
-      if (!attempt.failure && capture.ended === 'flood') {
-        const p = propose(capture.lines);
-        if (!p || !READYISH.test(p.readyLine.text)) {
-          attempt.failure = `the console never went quiet (${capture.lines.length} lines, still printing) and no line says it is ready: refusing to guess a ready line (pass one by hand)`;
-        }
-      }
+      if (!attempt.failure && capture.ended === 'flood') attempt.failure = floodRefusal(capture.lines);
       if (attempt.failure) {
         options.log(`    failed: ${attempt.failure}`);
         const bad = failureLine(capture.lines);

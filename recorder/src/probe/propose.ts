@@ -147,3 +147,10 @@ export function proposeFail(good: readonly ConsoleLine[], readyLine: ConsoleLine
   });
   return parts.length ? parts.join('|') : null;
 }
+
+/** A console that never went quiet: the ready line is one that says so, or the probe refuses to guess (the reason). */
+export function floodRefusal(lines: readonly ConsoleLine[]): string | null {
+  const p = propose(lines);
+  if (p && READYISH.test(p.readyLine.text)) return null;
+  return `the console never went quiet (${lines.length} lines, still printing) and no line says it is ready: refusing to guess a ready line (pass one by hand)`;
+}
