@@ -81,6 +81,11 @@ type ClassColumn = [header: string, value: (g: GuestClass, a: Analysis) => Cell]
 const CLASS_COLUMNS: ClassColumn[] = [
   ['guest', (g) => g.guest],
   ['class', (g) => g.class],
+  // An uncertain answer's two adjacent classes and the distance of each (class = "uncertain").
+  ['candidate_1', (g) => g.candidates?.[0]],
+  ['candidate_2', (g) => g.candidates?.[1]],
+  ['candidate_1_distance', (g) => g.uncertainty?.distances[0]],
+  ['candidate_2_distance', (g) => g.uncertainty?.distances[1]],
   ['rank', (g) => g.rank],
   ['confidence', (g) => g.confidence],
   ['reference', (g) => g.reference],
