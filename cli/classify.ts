@@ -185,34 +185,47 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
   log(`${verdict.accel.toUpperCase()} (${verdict.reason}); references ${referenceNames.join(', ')}; ${opts.count} single boots and batches of ${sizes.join(', ')} at ${opts.interval} ms`);
   for (const { variant, guests: members, references: refsHere } of variants.values()) {
     const overrides = { machine: variant.machine, firmware: variant.firmware, profile: variant.profile };
-    const baselines = refsHere.filter((n) => n === 'minkernel');
+    // A reference or guest whose first boot on this variant failed is not booted again here (not in the sweep either).
+    const gaveUpHere = new Set<string>();
+    const nameOf = (spec: string) => userNames[guests.findIndex((g) => (g.descriptorPath ?? g.descriptor.name) === spec)] ?? spec;
+    const noteGaveUp = (result: { gaveUp: { guest: string; status: string; skippedBoots: number }[] }) => {
+      for (const g of result.gaveUp) {
+        gaveUpHere.add(g.guest);
+        fallbackWarnings.push(`${g.guest}: its first boot on ${variant.key} ended ${g.status}; no more boots of it there (${g.skippedBoots} skipped)`);
+      }
+    };
     for (const run of runs) {
+      const refsNow = refsHere.filter((n) => !gaveUpHere.has(n));
+      const membersNow = members.filter((m) => !gaveUpHere.has(nameOf(m)));
+      const baselines = refsNow.filter((n) => n === 'minkernel');
       const refTrace = join(dir, 'traces', `references-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
       const want: ReferenceConditions = {
         hostname: hostname(),
         accel: verdict.accel,
         qemuVersion: qemu.version,
         bootlabVersion,
-        guests: refsHere,
+        guests: refsNow,
         plan: { mode: run.mode, n: run.n, repeat: run.repeat, intervals_ms: run.intervalsMs, profile: variant.profile, timeout_s: opts.timeout, machine_override: variant.machine, firmware_override: variant.firmware },
       };
-      const why = refsHere.length === 0 ? null : whyNotReusable(refTrace, want);
-      if (refsHere.length === 0) {
+      const why = refsNow.length === 0 ? null : whyNotReusable(refTrace, want);
+      if (refsNow.length === 0) {
         log(`references on ${variant.key}: none boots there`);
       } else if (why === null) {
         log(`references on ${variant.key}, ${run.label}: reusing ${refTrace}`);
       } else {
         log(`references on ${variant.key}, ${run.label}: recording (${why})`);
-        const result = await record({ ...common, ...overrides, guests: refsHere, mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: refTrace });
+        const result = await record({ ...common, ...overrides, guests: refsNow, mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: refTrace });
         log(summarizeRecord(result));
+        noteGaveUp(result);
         if (result.status === 'interrupted') return void (process.exitCode = 130);
       }
-      if (refsHere.length) traces.push(refTrace);
-      if (members.length === 0) continue;
+      if (refsNow.length) traces.push(refTrace);
+      if (membersNow.length === 0) continue;
       const guestTrace = join(dir, 'traces', `guests-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
-      log(`${members.length === 1 ? userNames[guests.findIndex((g) => (g.descriptorPath ?? g.descriptor.name) === members[0])] : `${members.length} guests`} (and ${baselines.join(', ') || 'no baseline'} beside them) on ${variant.key}, ${run.label}: recording`);
-      const result = await record({ ...common, ...overrides, guests: [...baselines, ...members], mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: guestTrace });
+      log(`${membersNow.length === 1 ? nameOf(membersNow[0]!) : `${membersNow.length} guests`} (and ${baselines.join(', ') || 'no baseline'} beside them) on ${variant.key}, ${run.label}: recording`);
+      const result = await record({ ...common, ...overrides, guests: [...baselines, ...membersNow], mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: guestTrace });
       log(summarizeRecord(result));
+      noteGaveUp(result);
       if (result.status === 'interrupted') return void (process.exitCode = 130);
       traces.push(guestTrace);
     }
