@@ -144,7 +144,8 @@ ${confusionTable(v.kvm)}
 
 ## Where the references boot (the reference matrix)
 \`bootlab classify\` records the references on every VMM variant its guests use: profile × machine type × firmware
-(cli/reference-matrix.ts). "boots": the reference is recorded there. "→ machine/firmware/profile": it cannot boot
+(cli/reference-matrix.ts). "boots": the reference is recorded there (and has been booted there; "expected, not yet
+tried" where it has not). "→ machine/firmware/profile": it cannot boot
 there, is never started there (no boot waits out a timeout), and its boots on that nearest variant stand in, with a
 warning. A cell the table does not know (a firmware file of the user's) is tried; a reference or guest whose first
 boot on a variant fails gets no more boots there, and the run goes on with what did boot. The unikernel boots with
