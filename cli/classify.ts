@@ -21,6 +21,8 @@ import {
   type ResolvedGuest,
 } from '@bootlab/recorder';
 import { whyNotReusable, type ReferenceConditions } from './reference-traces.ts';
+import { firmwareKind, nearestBootingCell, whyNotBooting, type Cell } from './reference-matrix.ts';
+import { bootTimeLines } from './boot-times.ts';
 
 /** A bad argument found inside the action (commander only reports its own parse errors): one line, exit 2. */
 class ClassifyError extends Error {
@@ -56,14 +58,24 @@ interface Variant {
   machine: 'pc' | 'q35' | 'microvm';
   firmware: string;
   profile: ProfileName;
+  cell: Cell;
+}
+
+function variantKey(machine: string, firmware: string, profile: ProfileName): string {
+  const name = firmware === 'seabios' || firmware === 'qboot' || firmware === 'ovmf' ? firmware : (firmware.split('/').pop() ?? 'bios').replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${machine}-${name}${profile === 'paper' ? '' : `-${profile}`}`;
 }
 
 function variantOf(g: ResolvedGuest): Variant {
   const machine = g.descriptor.machine;
   const firmware = g.descriptor.firmware;
   const profile = g.descriptor.profile ?? 'paper';
-  const name = firmware === 'seabios' || firmware === 'qboot' || firmware === 'ovmf' ? firmware : (firmware.split('/').pop() ?? 'bios').replace(/[^A-Za-z0-9._-]/g, '_');
-  return { key: `${machine}-${name}${profile === 'paper' ? '' : `-${profile}`}`, machine, firmware: g.firmware ?? firmware, profile };
+  return { key: variantKey(machine, firmware, profile), machine, firmware: g.firmware ?? firmware, profile, cell: { machine, firmware: firmwareKind(firmware), profile } };
+}
+
+/** The variant of a matrix cell with a built-in firmware (a reference's fallback). */
+function variantOfCell(cell: Cell): Variant {
+  return { key: variantKey(cell.machine, cell.firmware, cell.profile), machine: cell.machine, firmware: cell.firmware, profile: cell.profile, cell };
 }
 
 const positiveInt = (name: string) => (text: string) => {
@@ -115,13 +127,37 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
   const verdict = decideAccel(opts.accel);
   await buildGuests(referenceNames, { log: (l) => log(l) });
 
-  const variants = new Map<string, { variant: Variant; guests: string[] }>();
+  const variants = new Map<string, { variant: Variant; guests: string[]; references: string[] }>();
   for (const g of guests) {
     const v = variantOf(g);
-    const entry = variants.get(v.key) ?? { variant: v, guests: [] };
+    const entry = variants.get(v.key) ?? { variant: v, guests: [], references: [] };
     entry.guests.push(g.descriptorPath ?? g.descriptor.name);
     variants.set(v.key, entry);
   }
+  // The reference matrix (reference-matrix.ts): a reference that cannot boot on a variant is not started there;
+  // the nearest variant where it boots stands in, recorded too if no guest uses it.
+  const fallbackWarnings: string[] = [];
+  for (const entry of [...variants.values()]) {
+    for (const ref of referenceNames) {
+      const why = whyNotBooting(ref, entry.variant.cell);
+      if (why === null) {
+        entry.references.push(ref);
+        continue;
+      }
+      const near = nearestBootingCell(ref, entry.variant.cell);
+      if (!near) {
+        fallbackWarnings.push(`${ref} does not boot on ${entry.variant.key} (${why}) nor on any nearer variant: left out there`);
+        continue;
+      }
+      const v = variantOfCell(near);
+      const stand = variants.get(v.key) ?? { variant: v, guests: [], references: [] };
+      if (!stand.references.includes(ref)) stand.references.push(ref);
+      variants.set(v.key, stand);
+      fallbackWarnings.push(`${ref} does not boot on ${entry.variant.key} (${why}): its boots on ${v.key} stand in, so guests there are compared with it across VMM variants`);
+    }
+  }
+  for (const entry of variants.values()) entry.references.sort((a, b) => referenceNames.indexOf(a) - referenceNames.indexOf(b));
+  for (const w of fallbackWarnings) log(`warning: ${w}`);
   const bootlabVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const common: Omit<RecordOptions, 'guests' | 'mode' | 'n' | 'repeat' | 'intervalsMs' | 'output' | 'keepAlive' | 'profile'> = {
     timeoutS: opts.timeout,
@@ -133,6 +169,8 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
     progress: createProgress(),
     handleSignals: true,
     argv: process.argv,
+    // A guest or reference whose first boot on a variant fails is not booted again there: the run goes on.
+    stopGuestAfterFailedFirstBoot: true,
   };
   // Single boots as n=1 × repeat: the guests of a run take turns boot by boot, so a change of host load during
   // the run weighs on every guest alike instead of on whichever was recorded last.
@@ -143,35 +181,51 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
   // The baseline is cheap (a few seconds) and is recorded again beside the user's guests in every run: the
   // classifier measures a guest against the baseline of its own run, under the same host load (reused
   // reference traces may be from another hour).
-  const baselines = referenceNames.filter((n) => n === 'minkernel');
   const traces: string[] = [];
   log(`${verdict.accel.toUpperCase()} (${verdict.reason}); references ${referenceNames.join(', ')}; ${opts.count} single boots and batches of ${sizes.join(', ')} at ${opts.interval} ms`);
-  for (const { variant, guests: members } of variants.values()) {
+  for (const { variant, guests: members, references: refsHere } of variants.values()) {
     const overrides = { machine: variant.machine, firmware: variant.firmware, profile: variant.profile };
+    // A reference or guest whose first boot on this variant failed is not booted again here (not in the sweep either).
+    const gaveUpHere = new Set<string>();
+    const nameOf = (spec: string) => userNames[guests.findIndex((g) => (g.descriptorPath ?? g.descriptor.name) === spec)] ?? spec;
+    const noteGaveUp = (result: { gaveUp: { guest: string; status: string; skippedBoots: number }[] }) => {
+      for (const g of result.gaveUp) {
+        gaveUpHere.add(g.guest);
+        fallbackWarnings.push(`${g.guest}: its first boot on ${variant.key} ended ${g.status}; no more boots of it there (${g.skippedBoots} skipped)`);
+      }
+    };
     for (const run of runs) {
+      const refsNow = refsHere.filter((n) => !gaveUpHere.has(n));
+      const membersNow = members.filter((m) => !gaveUpHere.has(nameOf(m)));
+      const baselines = refsNow.filter((n) => n === 'minkernel');
       const refTrace = join(dir, 'traces', `references-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
       const want: ReferenceConditions = {
         hostname: hostname(),
         accel: verdict.accel,
         qemuVersion: qemu.version,
         bootlabVersion,
-        guests: referenceNames,
+        guests: refsNow,
         plan: { mode: run.mode, n: run.n, repeat: run.repeat, intervals_ms: run.intervalsMs, profile: variant.profile, timeout_s: opts.timeout, machine_override: variant.machine, firmware_override: variant.firmware },
       };
-      const why = whyNotReusable(refTrace, want);
-      if (why === null) {
+      const why = refsNow.length === 0 ? null : whyNotReusable(refTrace, want);
+      if (refsNow.length === 0) {
+        log(`references on ${variant.key}: none boots there`);
+      } else if (why === null) {
         log(`references on ${variant.key}, ${run.label}: reusing ${refTrace}`);
       } else {
         log(`references on ${variant.key}, ${run.label}: recording (${why})`);
-        const result = await record({ ...common, ...overrides, guests: referenceNames, mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: refTrace });
+        const result = await record({ ...common, ...overrides, guests: refsNow, mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: refTrace });
         log(summarizeRecord(result));
+        noteGaveUp(result);
         if (result.status === 'interrupted') return void (process.exitCode = 130);
       }
-      traces.push(refTrace);
+      if (refsNow.length) traces.push(refTrace);
+      if (membersNow.length === 0) continue;
       const guestTrace = join(dir, 'traces', `guests-${verdict.accel}-${variant.key}-${run.label}.jsonl`);
-      log(`${members.length === 1 ? userNames[guests.findIndex((g) => (g.descriptorPath ?? g.descriptor.name) === members[0])] : `${members.length} guests`} (and ${baselines.join(', ') || 'no baseline'} beside them) on ${variant.key}, ${run.label}: recording`);
-      const result = await record({ ...common, ...overrides, guests: [...baselines, ...members], mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: guestTrace });
+      log(`${membersNow.length === 1 ? nameOf(membersNow[0]!) : `${membersNow.length} guests`} (and ${baselines.join(', ') || 'no baseline'} beside them) on ${variant.key}, ${run.label}: recording`);
+      const result = await record({ ...common, ...overrides, guests: [...baselines, ...membersNow], mode: run.mode, n: run.n, repeat: run.repeat, intervalsMs: run.intervalsMs, keepAlive: false, output: guestTrace });
       log(summarizeRecord(result));
+      noteGaveUp(result);
       if (result.status === 'interrupted') return void (process.exitCode = 130);
       traces.push(guestTrace);
     }
@@ -193,9 +247,12 @@ async function runClassify(specs: string[], opts: ClassifyCliOptions): Promise<v
     process.stdout.write(`\n${g.guest}: ${g.class ?? 'not classified'} — ${g.reason}\n  beyond the baseline: ${facts}\n`);
     if (g.distances.length) process.stdout.write(`  distances: ${g.distances.map((d) => `${d.class} ${Number.isFinite(d.distance) ? d.distance.toFixed(2) : '—'} (${d.reference})`).join(', ')}\n`);
   }
-  for (const w of analysis.warnings.filter((x) => ['unlike', 'low-confidence', 'not-classified', 'mixed-conditions', 'no-references', 'failed-boots'].includes(x.kind))) {
+  for (const w of fallbackWarnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of analysis.warnings.filter((x) => ['unlike', 'low-confidence', 'uncertain', 'not-classified', 'mixed-conditions', 'no-references', 'failed-boots'].includes(x.kind))) {
     process.stderr.write(`warning: ${w.message}\n`);
   }
+  // Where the time went: per reference and guest, the wall time of its boots (single boots and sweep batches).
+  for (const line of bootTimeLines(set.boots, referenceNames)) process.stdout.write(`${line}\n`);
   log(`report: ${join(reportDir, 'report.html')} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
 }
 

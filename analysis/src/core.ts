@@ -32,12 +32,14 @@ export { hashSeed, mulberry32, rngFor, type Rng } from './stats/random.ts';
 // Classification.
 export { classify, DEFAULT_K, type Classification, type ClassifyOptions, type GuestClass, type KOption } from './classify/classify.ts';
 export { clusterNames, PAPER_CLASSES } from './classify/names.ts';
-export { BUILTIN_REFERENCES, isPaperClass, parseReferenceSpec, UNLIKE, type ClassLabel, type PaperClass } from './classify/references.ts';
+export { BUILTIN_REFERENCES, isPaperClass, parseReferenceSpec, UNCERTAIN, UNLIKE, type ClassLabel, type PaperClass } from './classify/references.ts';
 export { AXES, coordinates, excessOver, measuresOf, type Axis, type Coordinates, type Excess, type Measures } from './classify/evidence.ts';
 export { AXIS_WEIGHTS, place, UNLIKE_DISTANCE, type ClassDistance, type Placement, type ReferencePoint } from './classify/anchored.ts';
 export { explore, type Exploratory } from './classify/exploratory.ts';
-export { AXIS_LABELS, decidedByText, nearestText } from './classify/describe.ts';
-export { validate, confusion, tally, verdictOf, type Labels, type Validation, type ValidationRow, type Tally, type Verdict } from './validation/validate.ts';
+export { AXIS_LABELS, classText, decidedByText, nearestText } from './classify/describe.ts';
+export { DEFINITION_AXES, judgeUncertainty, UNCERTAINTY_THRESHOLD, uncertainText, WORK_AXES, type Uncertainty } from './classify/uncertainty.ts';
+export { calibrate, MAX_NEWLY_UNCERTAIN, THRESHOLD_GRID, type Calibration, type CalibrationRow } from './validation/calibrate.ts';
+export { validate, productionAndLeaveOneOut, confusion, tally, verdictOf, type Labels, type Validation, type ValidationRow, type Tally, type Verdict, type ValidateOptions } from './validation/validate.ts';
 export { kvmLike, type KvmLikeOptions } from './validation/kvm-like.ts';
 
 // Charts (specs as data) and rendering.

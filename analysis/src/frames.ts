@@ -3,6 +3,7 @@
 import { DataFrame } from 'danfojs';
 import type { ConditionFeatures } from './features/compute.ts';
 import type { GuestClass } from './classify/classify.ts';
+import { classText } from './classify/describe.ts';
 import type { Boot } from './types.ts';
 
 type Row = Record<string, string | number | boolean | null>;
@@ -80,6 +81,10 @@ export function classesFrame(guests: readonly GuestClass[]): DataFrame {
     guests.map((g) => ({
       guest: g.guest,
       class: g.class,
+      // What a person reads: "LibOS or general-purpose OS (uncertain)" for an uncertain answer.
+      class_text: classText(g),
+      candidates: g.candidates ? g.candidates.join(' | ') : null,
+      candidate_distances: g.uncertainty ? g.uncertainty.distances.map((d) => d.toFixed(3)).join(' | ') : null,
       rank: g.rank,
       confidence: g.confidence,
       reference: g.reference,

@@ -16,6 +16,7 @@ export type WarningKind =
   | 'no-sweep'
   | 'k-fallback'
   | 'low-confidence'
+  | 'uncertain'
   | 'unlike'
   | 'no-references'
   | 'not-classified'
@@ -56,6 +57,7 @@ export const WARNING_TITLES: Record<WarningKind, string> = {
   'no-sweep': 'Guests without a scaling sweep',
   'k-fallback': 'Number of classes',
   'low-confidence': 'Low-confidence classes',
+  uncertain: 'Uncertain between two classes',
   unlike: 'Guests unlike any reference',
   'no-references': 'Missing references',
   'not-classified': 'Not classified',

@@ -15,8 +15,10 @@ import { traceSetOf } from './helpers.ts';
 
 const VALIDATION = fileURLToPath(new URL('../../datasets/classification/', import.meta.url));
 
-function classesOf(traces: TraceSet, references = {}, weights = AXIS_WEIGHTS) {
-  const c = classify(computeFeatures(traces, { resamples: 0 }), { resamples: 0, references, weights });
+// The nearest-class rule itself (uncertainty off, threshold 0.5): "A or B (uncertain)" follows from margins that a
+// 15× faster guest shifts, so the invariants below are about the class each guest is nearest.
+function classesOf(traces: TraceSet, references = {}, weights = AXIS_WEIGHTS, uncertaintyThreshold = 0.5) {
+  const c = classify(computeFeatures(traces, { resamples: 0 }), { resamples: 0, references, weights, uncertaintyThreshold });
   return Object.fromEntries(c.guests.map((g) => [g.guest, g.class]));
 }
 
@@ -50,8 +52,25 @@ test('the recorded validation set under KVM keeps every class except what rested
   const tcg = classesOf(traces);
   assert.ok(Object.keys(tcg).length >= 10, 'the stress set is there');
   const kvm = classesOf(kvmLike(traces));
-  assert.deepEqual(kvm, classesOf(traces, {}, { ...AXIS_WEIGHTS, vmmMemory: 0 }));
+  const ablated = classesOf(traces, {}, { ...AXIS_WEIGHTS, vmmMemory: 0 });
+  // Intended change (issue 19): a guest the calibrated rule calls uncertain in either view sits on the line between
+  // two classes (unikernel-work: 54 % one way under KVM, 53 % the other without the axis); for those the nearest
+  // class of each view must be one of the candidates. Every confident answer must be the same.
+  const honest = (set: TraceSet, weights = AXIS_WEIGHTS) =>
+    new Map(classify(computeFeatures(set, { resamples: 0 }), { resamples: 0, weights }).guests.map((g) => [g.guest, g.candidates] as const));
+  const kvmHonest = honest(kvmLike(traces));
+  const ablatedHonest = honest(traces, { ...AXIS_WEIGHTS, vmmMemory: 0 });
+  const onTheLine = Object.keys(kvm).filter((g) => kvmHonest.get(g) || ablatedHonest.get(g));
+  const drop = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([g]) => !onTheLine.includes(g)));
+  assert.deepEqual(drop(kvm), drop(ablated));
+  for (const g of onTheLine) {
+    const candidates: string[] = [...(kvmHonest.get(g) ?? []), ...(ablatedHonest.get(g) ?? [])];
+    assert.ok(candidates.includes(String(kvm[g])) && candidates.includes(String(ablated[g])), `${g}: ${kvm[g]} / ${ablated[g]} among ${candidates.join(', ')}`);
+  }
+  // (A guest the calibrated rule calls uncertain under TCG — unikernel-heavy, nearest a Linux only by its
+  // translation cache — is not a confident general-purpose OS to keep.)
+  const tcgHonest = honest(traces);
   for (const [guest, cls] of Object.entries(tcg)) {
-    if (cls === 'baseline' || cls === 'general-purpose OS') assert.equal(kvm[guest], cls, `${guest} keeps its class under KVM`);
+    if ((cls === 'baseline' || cls === 'general-purpose OS') && !tcgHonest.get(guest)) assert.equal(kvm[guest], cls, `${guest} keeps its class under KVM`);
   }
 });

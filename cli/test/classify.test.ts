@@ -3,7 +3,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,4 +55,29 @@ test('a guest named like a reference, or an unknown reference, is one line befor
   assert.equal(r.status, 2);
   assert.match(r.stderr.trim(), /^bootlab: error: --references: mykernel is not a built-in reference/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('a bare guest beside the references wastes no timeout: every reference boots on the bare variant, and each one\'s time is reported', () => {
+  // A guest with a fixed device manifest (no virtio devices): classify records the references with the bare profile too.
+  const dir = mkdtempSync(join(tmpdir(), 'bootlab-bare-guest-'));
+  const descriptor = join(dir, 'guest.json');
+  writeFileSync(descriptor, JSON.stringify({
+    name: 'unikernel-bare-wait',
+    kernel: join(REPO, 'guests', 'unikernel', 'build', 'unikernel.elf'),
+    append: 'wait=300',
+    memory_mb: 50,
+    profile: 'bare',
+    ready: '^unikernel: ready',
+  }));
+  const r = classify(descriptor);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /references on pc-seabios-bare, single: recording/);
+  assert.doesNotMatch(r.stderr, /timeout/i, 'no boot waited out the timeout, and no warning says one did');
+  const traces = readdirSync(join(out, 'traces')).filter((f) => f.includes('-bare-'));
+  const boots = traces.flatMap((f) => readFileSync(join(out, 'traces', f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; guest: string; status: string; ready_match?: string }).filter((x) => x.type === 'boot'));
+  assert.ok(boots.length > 0);
+  assert.deepEqual(boots.filter((b) => b.status !== 'ok').map((b) => `${b.guest}: ${b.status}`), [], 'every boot on the bare variant ended ok');
+  assert.ok(boots.filter((b) => b.guest === 'unikernel').every((b) => b.ready_match === 'unikernel: ready mac=none rng=none'));
+  for (const name of ['minkernel', 'unikernel', 'linux']) assert.match(r.stdout, new RegExp(`^time: ${name} \\(reference\\) \\d+\\.\\d s in \\d+ boots, 0 timeouts$`, 'm'));
+  assert.match(r.stdout, /^time: unikernel-bare-wait \d+\.\d s in \d+ boots, 0 timeouts$/m);
 });

@@ -28,7 +28,7 @@ export async function validationDoc(): Promise<string> {
   const files = validationTraces();
   const { traces } = await loadTraces(files);
   const labels = readLabels();
-  return renderValidation(validate(traces, labels), traces, files.map((f) => relative(ROOT, f)), labels);
+  return renderValidation(validate(traces, labels), traces, files.map((f) => relative(ROOT, f)), labels, join(HERE, 'calibration.json'));
 }
 
 /**

@@ -76,6 +76,12 @@ export interface RecordOptions {
   batches?: readonly number[] | undefined;
   /** Campaign identity written into the header (a shard of `bootlab record --slurm`). */
   campaign?: CampaignInfo | undefined;
+  /**
+   * A guest whose first boot of the run fails gets no more boots in it (a warning event says so) and the run
+   * goes on with the others: `bootlab classify` would otherwise wait out every boot of a guest that cannot
+   * boot on this VMM variant.
+   */
+  stopGuestAfterFailedFirstBoot?: boolean | undefined;
 }
 
 export interface RecordResult {
@@ -88,6 +94,8 @@ export interface RecordResult {
   accelReason: string;
   /** Per guest with failed boots: how many, of which statuses, and the last failed boot's last lines. */
   failures: GuestFailures[];
+  /** Guests given up after a failed first boot (stopGuestAfterFailedFirstBoot), with the boots left out. */
+  gaveUp: { guest: string; status: BootStatus; skippedBoots: number }[];
 }
 
 export interface GuestFailures {
@@ -212,6 +220,9 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const counts = Object.fromEntries(BOOT_STATUSES.map((s) => [s, 0])) as Record<BootStatus, number>;
   let boots = 0;
   const failures = new Map<string, GuestFailures>();
+  /** Status of each guest's first boot in this run, and the guests given up after a failed one. */
+  const firstStatus = new Map<string, BootStatus>();
+  const gaveUp = new Map<string, RecordResult['gaveUp'][number]>();
   let guarded = false;
   let fatal: Error | null = null;
   const write = (record: TraceRecord) => writer.write(record);
@@ -240,6 +251,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     fail: (error) => requestStop(`fatal: ${error.message}`, error),
     onBoot: (outcome, guest) => {
       boots++;
+      if (!firstStatus.has(guest)) firstStatus.set(guest, outcome.status);
       counts[outcome.status]++;
       if (outcome.status !== 'ok' && outcome.status !== 'interrupted') {
         const f = failures.get(guest) ?? { guest, failed: 0, statuses: {}, error: null, lastLines: [] };
@@ -374,6 +386,18 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     progress.start(plan.reduce((sum, b) => sum + b.n, 0), verdict);
     for (const batch of plan) {
       if (state.stopRequested) break;
+      const first = firstStatus.get(batch.guest);
+      if (options.stopGuestAfterFailedFirstBoot && first !== undefined && first !== 'ok' && first !== 'interrupted') {
+        const given = gaveUp.get(batch.guest) ?? { guest: batch.guest, status: first, skippedBoots: 0 };
+        if (given.skippedBoots === 0) {
+          const message = `${batch.guest}: first boot ended ${first}; its remaining boots in this run are skipped`;
+          write({ type: 'event', t_ns: Number(clock() - origin), kind: 'warning', message });
+          progress.note(message);
+        }
+        given.skippedBoots += batch.n;
+        gaveUp.set(batch.guest, given);
+        continue;
+      }
       progress.batch(batch);
       try {
         await runBatch(state, batch, guests.get(batch.guest)!);
@@ -426,5 +450,5 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     writer.close();
   }
   if (fatal) throw fatal;
-  return { path: writer.path, runId, status, counts, boots, accel: verdict.accel, accelReason: verdict.reason, failures: [...failures.values()] };
+  return { path: writer.path, runId, status, counts, boots, accel: verdict.accel, accelReason: verdict.reason, failures: [...failures.values()], gaveUp: [...gaveUp.values()] };
 }

@@ -66,3 +66,20 @@ test('unikernel: wait=MS is idle — the VMM uses little CPU while the guest wai
   // A busy wait would cost the 600 ms in CPU too; halted, the VMM sleeps through most of it.
   assert.ok(b.dt_ms - b.cpu_ms_at_te > 400, `dt ${b.dt_ms} ms, CPU ${b.cpu_ms_at_te} ms`);
 });
+
+test('unikernel: with the bare profile (no virtio devices) it is ready and its ready line says none was found', async () => {
+  // The built-in descriptor, as classify records the reference on a bare guest's variant: no NIC, no rng.
+  const { path } = privateGuest('unikernel', { name: 'unikernel-bare-test' });
+  const output = join(tempDir('uk-bare'), 'bare.jsonl');
+  await record(runOptions({ guests: [path], output, n: [1], profile: 'bare', timeoutS: 60 }));
+  const [b] = boots(readTrace(output));
+  assert.equal(b?.status, 'ok', b?.error ?? '');
+  assert.equal(b?.ready_match, 'unikernel: ready mac=none rng=none');
+  assert.ok(!b?.argv.some((a) => /virtio/.test(a)), b?.argv.join(' '));
+  // On the paper profile the same descriptor still needs a real MAC and random bytes (record.test.ts checks them).
+  for (const machine of ['pc', 'microvm'] as const) {
+    const lines = await boot('', machine);
+    assert.match(lines.find((l) => l.startsWith('unikernel: ready')) ?? '', /^unikernel: ready mac=([0-9a-f]{2}:){5}[0-9a-f]{2} rng=[0-9a-f]{16}$/, machine);
+    assert.ok(!lines.some((l) => l.startsWith('unikernel: devices: no')), lines.join('\n'));
+  }
+});

@@ -12,7 +12,8 @@
 // Confidence is the margin between the nearest class and the runner-up: d₂ / (d₁ + d₂), 0.5 = a tie, 1 = on
 // the reference. It says how clearly the evidence points one way, not how stable a clustering was.
 import { AXES, BASELINE_CONSOLE_TOLERANCE_LINES, CPU_FLOOR_MS, MEMORY_FLOOR_MB, type Axis, type Coordinates, type Excess } from './evidence.ts';
-import { UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
+import { UNCERTAIN, UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
+import { judgeUncertainty, UNCERTAINTY_THRESHOLD, type Uncertainty } from './uncertainty.ts';
 
 // Memory, where the guest RAM is recorded apart, is two axes: the VMM's own memory (under TCG the code the guest
 // ran: what it *is*) weighs as memory did, the guest's RAM (what its application wrote: work) as CPU does.
@@ -58,6 +59,8 @@ export interface Placement {
   decidedBy: AxisContribution[];
   /** Why the rule ended where it did, in one sentence. */
   reason: string;
+  /** Set when the class is UNCERTAIN: the two adjacent candidates, their distances and why (uncertainty.ts). */
+  uncertainty: Uncertainty | null;
 }
 
 /** Per-axis squared differences to a reference, weighted; idle is one-sided and only against a general-purpose OS. */
@@ -122,6 +125,7 @@ export function place(
   references: readonly ReferencePoint[],
   baselineName = 'baseline',
   weights: Readonly<Record<Axis, number>> = AXIS_WEIGHTS,
+  uncertaintyThreshold: number = UNCERTAINTY_THRESHOLD,
 ): Placement {
   const nothingMore = doesNothingMore(excess);
   const toBaseline = rms(terms(x, null, weights));
@@ -146,6 +150,25 @@ export function place(
   const nearestBaseline = !nothingMore && showsNothingMore(excess) && Number.isFinite(baseline.d) && baseline.d < (others[0]?.d ?? Number.POSITIVE_INFINITY);
   if (nothingMore || nearestBaseline) {
     const runnerUp = others[0];
+    // Own time within the baseline's noise is the definition of a baseline: only a weighted-distance call can be close.
+    const unsure = nothingMore
+      ? null
+      : judgeUncertainty(
+          { cls: 'baseline', d: baseline.d, t: terms(x, null, weights) },
+          runnerUp && { cls: runnerUp.cls, d: runnerUp.d, t: terms(x, runnerUp.ref, weights) },
+          uncertaintyThreshold,
+        );
+    if (unsure) {
+      return {
+        class: UNCERTAIN,
+        nearest: { class: 'baseline', reference: baseline.guest, distance: baseline.d },
+        distances,
+        confidence: margin(baseline.d, runnerUp?.d),
+        decidedBy: contributions(x, null, runnerUp?.ref ?? null, weights),
+        reason: `${unsure.candidates.join(' or ')}: ${unsure.reason}`,
+        uncertainty: unsure,
+      };
+    }
     return {
       class: 'baseline',
       nearest: { class: 'baseline', reference: baseline.guest, distance: baseline.d },
@@ -155,6 +178,7 @@ export function place(
       reason: nothingMore
         ? `own time ${fmt(excess.ownTimeMs)} ms is within the baseline's tolerance (${fmt(excess.ownTimeToleranceMs)} ms), with no CPU, memory or console beyond it`
         : `nearest the baseline (${baseline.d.toFixed(2)}), with no memory or console beyond it; its own time ${fmt(excess.ownTimeMs)} ms and CPU ${fmt(excess.ownCpuMs)} ms are past the baseline's noise only by chance`,
+      uncertainty: null,
     };
   }
   const nearest = others[0];
@@ -166,6 +190,7 @@ export function place(
       confidence: null,
       decidedBy: [],
       reason: 'it does more than the baseline, and no LibOS or general-purpose reference was recorded beside it',
+      uncertainty: null,
     };
   }
   // The runner-up may be the baseline: a guest that does little more than it.
@@ -180,6 +205,23 @@ export function place(
       confidence: null,
       decidedBy,
       reason: `its nearest reference, ${nearest.guest} (${nearest.cls}), is ${nearest.d.toFixed(2)} away; beyond ${UNLIKE_DISTANCE} it resembles none`,
+      uncertainty: null,
+    };
+  }
+  const unsure = judgeUncertainty(
+    { cls: nearest.cls, d: nearest.d, t: terms(x, nearest.ref, weights) },
+    runnerUp && { cls: runnerUp.cls, d: runnerUp.d, t: terms(x, runnerUp.ref, weights) },
+    uncertaintyThreshold,
+  );
+  if (unsure) {
+    return {
+      class: UNCERTAIN,
+      nearest: nearestDistance,
+      distances,
+      confidence: margin(nearest.d, runnerUp?.d),
+      decidedBy,
+      reason: `${unsure.candidates.join(' or ')}: ${unsure.reason}`,
+      uncertainty: unsure,
     };
   }
   return {
@@ -189,6 +231,7 @@ export function place(
     confidence: margin(nearest.d, runnerUp?.d),
     decidedBy,
     reason: `nearest reference ${nearest.guest} at ${nearest.d.toFixed(2)}${runnerUp ? `; next ${runnerUp.guest} (${runnerUp.cls}) at ${runnerUp.d.toFixed(2)}` : ''}`,
+    uncertainty: null,
   };
 }
 

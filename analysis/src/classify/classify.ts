@@ -12,7 +12,8 @@ import { AXIS_WEIGHTS, place, type AxisContribution, type ClassDistance, type Pl
 import { coordinates, excessOver, measuresOf, memorySplits, type Axis, type Coordinates, type Excess, type Measures } from './evidence.ts';
 import { explore, type Exploratory, type KOption } from './exploratory.ts';
 import { PAPER_CLASSES } from './names.ts';
-import { BUILTIN_REFERENCES, classRank, UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
+import { BUILTIN_REFERENCES, classRank, UNCERTAIN, UNLIKE, type ClassLabel, type PaperClass } from './references.ts';
+import { uncertainText, type Uncertainty } from './uncertainty.ts';
 
 export { DEFAULT_K, type KOption } from './exploratory.ts';
 
@@ -30,6 +31,8 @@ export interface ClassifyOptions {
   builtinReferences?: boolean;
   /** Axis weights other than AXIS_WEIGHTS (validation: what each axis contributes). */
   weights?: Readonly<Record<Axis, number>>;
+  /** Uncertainty threshold other than the calibrated one (calibration tries several). */
+  uncertaintyThreshold?: number;
 }
 
 /** Confidence d₂/(d₁+d₂) below which a class is called uncertain: the runner-up is less than 1.5× as far. */
@@ -37,8 +40,15 @@ export const LOW_CONFIDENCE = 0.6;
 
 export interface GuestClass {
   guest: string;
-  /** The class, UNLIKE when no reference is close, null when the guest could not be placed at all. */
+  /**
+   * The class, UNLIKE when no reference is close, UNCERTAIN between two adjacent classes (then `candidates`), null
+   * when the guest could not be placed at all.
+   */
   class: ClassLabel | null;
+  /** The two adjacent classes of an uncertain answer (lower rank first), else null. */
+  candidates: [PaperClass, PaperClass] | null;
+  /** Why it is uncertain: the candidates' distances and what the definition and work axes each say. */
+  uncertainty: Uncertainty | null;
   /** 1 baseline, 2 LibOS, 3 general-purpose OS, 4 unlike; null when not placed. */
   rank: number | null;
   /** The class this guest is a reference for (its class by definition), or null. */
@@ -111,6 +121,8 @@ function unplaced(guest: string, features: GuestFeatures, reference: PaperClass 
   return {
     guest,
     class: null,
+    candidates: null,
+    uncertainty: null,
     rank: null,
     reference,
     confidence: null,
@@ -175,10 +187,10 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     const split = memorySplits([excess, anchor, ...refs.map(({ e }) => e)]);
     const coords = coordinates(excess, anchor, split);
     const points: ReferencePoint[] = refs.map(({ r, e }) => ({ guest: r.guest, class: r.class, coords: coordinates(e, anchor, split) }));
-    const placement = place(excess, coords, points, baseline.guest, weights);
-    const leftOut = selfClass ? place(excess, coords, points.filter((p) => p.guest !== guest), baseline.guest, weights) : null;
+    const placement = place(excess, coords, points, baseline.guest, weights, options.uncertaintyThreshold);
+    const leftOut = selfClass ? place(excess, coords, points.filter((p) => p.guest !== guest), baseline.guest, weights, options.uncertaintyThreshold) : null;
     const result: Placement = selfClass
-      ? { ...placement, class: selfClass, confidence: 1, nearest: { class: selfClass, reference: guest, distance: 0 }, reason: `reference for ${selfClass}` }
+      ? { ...placement, class: selfClass, confidence: 1, nearest: { class: selfClass, reference: guest, distance: 0 }, reason: `reference for ${selfClass}`, uncertainty: null }
       : placement;
     if (!anchor && !selfClass) {
       warnings.push({ kind: 'not-classified', guest, message: `${guest}: no general-purpose reference recorded on ${placeLabel(where)}, so LibOS and general-purpose OS cannot be told apart` });
@@ -190,7 +202,9 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
         message: `${guest}: measured on ${placeLabel(where)} but the baseline reference only on ${baseline.place.vmm}: its own time includes the VMM variants' difference`,
       });
     }
-    if (!selfClass && result.class === UNLIKE) {
+    if (!selfClass && result.class === UNCERTAIN && result.uncertainty) {
+      warnings.push({ kind: 'uncertain', guest, message: `${guest}: ${uncertainText(result.uncertainty.candidates)} — ${result.uncertainty.reason}` });
+    } else if (!selfClass && result.class === UNLIKE) {
       warnings.push({ kind: 'unlike', guest, message: `${guest}: resembles no reference — ${result.reason}` });
     } else if (!selfClass && result.confidence !== null && result.confidence < lowConfidence) {
       warnings.push({ kind: 'low-confidence', guest, message: `${guest}: "${result.class}" is uncertain (confidence ${(result.confidence * 100).toFixed(0)}%) — ${result.reason}` });
@@ -198,7 +212,9 @@ export function classify(features: Features, options: ClassifyOptions = {}): Cla
     return {
       guest,
       class: result.class,
-      rank: classRank(result.class),
+      candidates: result.uncertainty?.candidates ?? null,
+      uncertainty: result.uncertainty,
+      rank: classRank(result.class, result.uncertainty?.candidates),
       reference: selfClass,
       confidence: result.confidence,
       nearest: result.nearest,

@@ -1,6 +1,7 @@
 // Short texts of a guest's placement for tables, the terminal and captions: the same words everywhere.
 import type { GuestClass } from './classify.ts';
 import type { Axis } from './evidence.ts';
+import { uncertainText } from './uncertainty.ts';
 
 export const AXIS_LABELS: Readonly<Record<Axis, string>> = Object.freeze({
   cpu: 'own CPU',
@@ -12,6 +13,12 @@ export const AXIS_LABELS: Readonly<Record<Axis, string>> = Object.freeze({
   init: 'user-space share',
   idle: 'idle share',
 });
+
+/** The class as people read it: "LibOS or general-purpose OS (uncertain)" for an uncertain answer, "unclassified" for none. */
+export function classText(g: Pick<GuestClass, 'class' | 'candidates'>): string {
+  if (g.class === 'uncertain' && g.candidates) return uncertainText(g.candidates);
+  return g.class ?? 'unclassified';
+}
 
 /** "linux (0.12)", the reference itself for a reference, or "—". */
 export function nearestText(g: GuestClass): string {

@@ -9,7 +9,10 @@ export type PaperClass = (typeof PAPER_CLASSES)[number];
 /** What a guest is reported as when it resembles no reference closely enough. */
 export const UNLIKE = 'unlike any reference';
 
-export type ClassLabel = PaperClass | typeof UNLIKE;
+/** What a guest between two adjacent classes is reported as (uncertainty.ts): `candidates` name the two. */
+export const UNCERTAIN = 'uncertain';
+
+export type ClassLabel = PaperClass | typeof UNLIKE | typeof UNCERTAIN;
 
 /** Built-in guests and the class each one is, by construction (shared/CLASSES.md). */
 export const BUILTIN_REFERENCES: Readonly<Record<string, PaperClass>> = Object.freeze({
@@ -23,9 +26,14 @@ export function isPaperClass(value: string): value is PaperClass {
   return (PAPER_CLASSES as readonly string[]).includes(value);
 }
 
-/** Rank of a class label for sorting: baseline 1, LibOS 2, general-purpose OS 3, unlike 4. */
-export function classRank(label: ClassLabel): number {
-  return label === UNLIKE ? PAPER_CLASSES.length + 1 : PAPER_CLASSES.indexOf(label) + 1;
+/**
+ * Rank of a class label for sorting: baseline 1, LibOS 2, general-purpose OS 3, unlike 4; uncertain sits between
+ * its candidates (1.5 or 2.5).
+ */
+export function classRank(label: ClassLabel, candidates?: readonly PaperClass[] | null): number {
+  if (label === UNLIKE) return PAPER_CLASSES.length + 1;
+  if (label === UNCERTAIN) return candidates?.length ? candidates.reduce((s, c) => s + PAPER_CLASSES.indexOf(c) + 1, 0) / candidates.length : PAPER_CLASSES.length + 0.5;
+  return PAPER_CLASSES.indexOf(label) + 1;
 }
 
 /**

@@ -89,6 +89,11 @@ const CLASS_COLUMNS: ClassColumn[] = [
   ['distance_baseline', (g) => g.distances.find((d) => d.class === 'baseline')?.distance],
   ['distance_libos', (g) => g.distances.find((d) => d.class === 'LibOS')?.distance],
   ['distance_gpos', (g) => g.distances.find((d) => d.class === 'general-purpose OS')?.distance],
+  // An uncertain answer's two adjacent classes and the distance of each (class = "uncertain").
+  ['candidate_1', (g) => g.candidates?.[0]],
+  ['candidate_2', (g) => g.candidates?.[1]],
+  ['candidate_1_distance', (g) => g.uncertainty?.distances[0]],
+  ['candidate_2_distance', (g) => g.uncertainty?.distances[1]],
   ['decided_by', (g) => g.decidedBy.filter((c) => c.weight > 0).map((c) => c.axis).join(' ')],
   ['own_time_ms', (g) => g.excess?.ownTimeMs],
   ['own_cpu_ms', (g) => g.excess?.ownCpuMs],

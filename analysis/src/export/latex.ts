@@ -2,6 +2,7 @@
 // \input into a paper (the preamble needs \usepackage{booktabs}; nothing else). Numbers use the precision of
 // the reports (fmtMs: 0 decimals from 100 ms, 1 from 10 ms, else 2); every string from a trace goes through
 // escapeLatex.
+import { classText } from '../classify/describe.ts';
 import type { ConditionFeatures } from '../features/compute.ts';
 import type { Analysis } from '../report/analyze.ts';
 import { byClass, singleMedianCi } from '../report/tables.ts';
@@ -85,7 +86,7 @@ export function classesTex(a: Analysis): string {
   for (const g of guests) {
     const cells = [
       escapeLatex(g.guest),
-      escapeLatex(g.class ?? 'unclassified'),
+      escapeLatex(classText(g)),
       g.reference ? 'ref.' : texPct(g.confidence),
       escapeLatex(g.reference ? '' : (g.nearest?.reference ?? '')),
       texMs(g.features.singleMedianMs),
@@ -94,7 +95,7 @@ export function classesTex(a: Analysis): string {
       texInterval(g.features.scalingSlopeCi),
       ...(where ? [escapeLatex(placeText(g.features.accel, g.features.host))] : []),
     ];
-    const key = g.class ?? '';
+    const key = g.class === 'uncertain' ? classText(g) : (g.class ?? '');
     groups.set(key, [...(groups.get(key) ?? []), cells]);
   }
   const refs = c.references.filter((r) => r.recorded).map((r) => escapeLatex(r.guest)).join(', ');

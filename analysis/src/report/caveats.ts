@@ -1,6 +1,7 @@
 // The report's own caveats: five things a reader must know before quoting a number, each stated whether or
 // not it applies ("all runs used KVM" is as much a statement as "TCG inflates ΔT"). Built from the analysis
 // itself, so report.html, report.md and the --json summary say the same thing. Pure.
+import { classText } from '../classify/describe.ts';
 import { median } from 'simple-statistics';
 import { LOW_CONFIDENCE } from '../classify/classify.ts';
 import { UNLIKE } from '../classify/references.ts';
@@ -173,7 +174,8 @@ function outlierCaveat(a: Analysis): Caveat {
 function confidenceCaveat(a: Analysis): Caveat {
   const c = a.classification;
   const placed = c.guests.filter((g) => g.class !== null && g.reference === null);
-  const low = placed.filter((g) => g.confidence !== null && g.confidence < LOW_CONFIDENCE);
+  const uncertain = placed.filter((g) => g.class === 'uncertain');
+  const low = placed.filter((g) => g.class !== 'uncertain' && g.confidence !== null && g.confidence < LOW_CONFIDENCE);
   const unlike = placed.filter((g) => g.class === UNLIKE);
   // A class without any recorded reference cannot be recognised; a missing second reference of a class is fine.
   const missing = c.classes.filter((cls) => !c.references.some((r) => r.recorded && r.class === cls));
@@ -181,14 +183,16 @@ function confidenceCaveat(a: Analysis): Caveat {
   const parts: string[] = [];
   if (placed.length === 0) parts.push('No guest besides the references was classified.');
   if (low.length) parts.push(`${plural(low.length, 'guest')} ${low.length === 1 ? 'is' : 'are'} barely nearer ${low.length === 1 ? 'its' : 'their'} class than the next one (confidence below ${threshold}).`);
+  if (uncertain.length) parts.push(`${plural(uncertain.length, 'guest')} ${uncertain.length === 1 ? 'lies' : 'lie'} between two classes and ${uncertain.length === 1 ? 'is' : 'are'} reported as "A or B (uncertain)" with both distances.`);
   if (unlike.length) parts.push(`${plural(unlike.length, 'guest')} resemble${unlike.length === 1 ? 's' : ''} no reference and ${unlike.length === 1 ? 'is' : 'are'} reported as such rather than forced into a class.`);
   if (missing.length) parts.push(`No reference recorded for ${missing.join(', ')}: guests are placed only among the classes that have one (bootlab classify records them all).`);
   if (placed.length && !parts.length) parts.push(`Every classified guest is clearly nearer its class than any other (confidence ≥ ${threshold}).`);
   const details = [
     ...low.map((g) => `${g.guest}: "${g.class}", confidence ${((g.confidence as number) * 100).toFixed(0)}% — ${g.reason}`),
+    ...uncertain.map((g) => `${g.guest}: ${classText(g)} — ${g.uncertainty?.reason ?? g.reason}; distances ${g.uncertainty ? `${g.uncertainty.candidates[0]} ${g.uncertainty.distances[0].toFixed(2)}, ${g.uncertainty.candidates[1]} ${g.uncertainty.distances[1].toFixed(2)}` : '—'}`),
     ...unlike.map((g) => `${g.guest}: ${g.reason}`),
   ];
-  return { id: 'low-confidence', title: 'Low class confidence', flagged: low.length + unlike.length + missing.length > 0, summary: parts.join(' '), details: capped(details) };
+  return { id: 'low-confidence', title: 'Low class confidence', flagged: low.length + uncertain.length + unlike.length + missing.length > 0, summary: parts.join(' '), details: capped(details) };
 }
 
 function memoryGuardCaveat(a: Analysis): Caveat {

@@ -3,7 +3,7 @@
 import { conditionLabel, type ConditionKey } from '../features/conditions.ts';
 import { fmtInterval, fmtKb, fmtMs, fmtPct } from '../export/format.ts';
 import type { GuestClass } from '../classify/classify.ts';
-import { decidedByText, nearestText } from '../classify/describe.ts';
+import { classText, decidedByText, nearestText } from '../classify/describe.ts';
 import type { Analysis } from './analyze.ts';
 import { hostComparisonTable, hostTable, showHostTables } from '../hosts/tables.ts';
 
@@ -52,7 +52,7 @@ export function classTable(a: Analysis): Table {
     // By class, then single-instance ΔT: the order a reader compares guests in.
     rows: [...a.classification.guests].sort(byClass).map((g) => [
       g.guest,
-      g.class ?? 'unclassified',
+      classText(g),
       g.reference ? 'reference' : fmtPct(g.confidence),
       nearestText(g),
       decidedByText(g),

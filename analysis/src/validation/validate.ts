@@ -5,14 +5,15 @@
 import { AXIS_WEIGHTS } from '../classify/anchored.ts';
 import { classify, type GuestClass } from '../classify/classify.ts';
 import { AXES, type Axis } from '../classify/evidence.ts';
-import { BUILTIN_REFERENCES, UNLIKE, type ClassLabel, type PaperClass } from '../classify/references.ts';
+import { BUILTIN_REFERENCES, UNCERTAIN, UNLIKE, type ClassLabel, type PaperClass } from '../classify/references.ts';
 import { PAPER_CLASSES } from '../classify/names.ts';
-import { computeFeatures } from '../features/compute.ts';
+import { computeFeatures, type Features } from '../features/compute.ts';
 import type { TraceSet } from '../types.ts';
 import { kvmLike } from './kvm-like.ts';
 
 export type Labels = Readonly<Record<string, PaperClass>>;
-export type Verdict = 'right' | 'unlike' | 'wrong';
+/** uncertain: "A or B (uncertain)" with the truth among A and B; an uncertain answer without it is wrong. */
+export type Verdict = 'right' | 'uncertain' | 'unlike' | 'wrong';
 
 export interface ValidationRow {
   guest: string;
@@ -24,6 +25,7 @@ export interface ValidationRow {
 
 export interface Tally {
   right: number;
+  uncertain: number;
   unlike: number;
   wrong: number;
 }
@@ -41,21 +43,23 @@ export interface Validation {
   subsetChanges: string[];
 }
 
-export function verdictOf(truth: PaperClass, predicted: ClassLabel | null): Verdict {
+export function verdictOf(truth: PaperClass, predicted: ClassLabel | null, candidates: readonly PaperClass[] | null = null): Verdict {
+  if (predicted === UNCERTAIN) return candidates?.includes(truth) ? 'uncertain' : 'wrong';
   return predicted === truth ? 'right' : predicted === UNLIKE ? 'unlike' : 'wrong';
 }
 
 export function tally(rows: readonly ValidationRow[]): Tally {
   return {
     right: rows.filter((r) => r.verdict === 'right').length,
+    uncertain: rows.filter((r) => r.verdict === 'uncertain').length,
     unlike: rows.filter((r) => r.verdict === 'unlike').length,
     wrong: rows.filter((r) => r.verdict === 'wrong').length,
   };
 }
 
-/** Rows: truth; columns: predicted (the three classes, unlike, not classified). */
+/** Rows: truth; columns: predicted (the three classes, uncertain, unlike, not classified). */
 export function confusion(rows: readonly ValidationRow[]): { columns: string[]; rows: { truth: PaperClass; counts: number[] }[] } {
-  const columns = [...PAPER_CLASSES, UNLIKE, 'not classified'];
+  const columns = [...PAPER_CLASSES, UNCERTAIN, UNLIKE, 'not classified'];
   return {
     columns,
     rows: PAPER_CLASSES.map((truth) => ({
@@ -65,19 +69,25 @@ export function confusion(rows: readonly ValidationRow[]): { columns: string[]; 
   };
 }
 
-const OPTS = { resamples: 0 } as const;
+export interface ValidateOptions {
+  /** Uncertainty threshold other than the calibrated one (calibrate.ts tries a grid). */
+  uncertaintyThreshold?: number;
+}
 
 function rowsOf(placed: readonly GuestClass[], labels: Labels, keep: (g: string) => boolean): ValidationRow[] {
   return placed
     .filter((g) => keep(g.guest) && labels[g.guest] !== undefined)
-    .map((g) => ({ guest: g.guest, truth: labels[g.guest]!, predicted: g.class, verdict: verdictOf(labels[g.guest]!, g.class), placement: g }));
+    .map((g) => ({ guest: g.guest, truth: labels[g.guest]!, predicted: g.class, verdict: verdictOf(labels[g.guest]!, g.class, g.candidates), placement: g }));
 }
 
-export function validate(traces: TraceSet, labels: Labels): Validation {
-  const features = computeFeatures(traces, { resamples: 0 });
+/**
+ * What `bootlab classify` says for the labelled guests that are not built-in references, and each labelled guest
+ * held out and placed against all the others as references: the two views calibration (calibrate.ts) needs.
+ */
+export function productionAndLeaveOneOut(features: Features, labels: Labels, options: ValidateOptions = {}): { production: ValidationRow[]; leaveOneOut: ValidationRow[] } {
+  const OPTS = { resamples: 0, ...(options.uncertaintyThreshold !== undefined ? { uncertaintyThreshold: options.uncertaintyThreshold } : {}) };
   const isBuiltin = (g: string) => g in BUILTIN_REFERENCES;
   const production = rowsOf(classify(features, OPTS).guests, labels, (g) => !isBuiltin(g));
-
   const leaveOneOut = Object.keys(labels)
     .filter((held) => features.bootsByGuest.has(held))
     .sort()
@@ -86,6 +96,14 @@ export function validate(traces: TraceSet, labels: Labels): Validation {
       const placed = classify(features, { ...OPTS, builtinReferences: false, references }).guests;
       return rowsOf(placed, labels, (g) => g === held);
     });
+  return { production, leaveOneOut };
+}
+
+export function validate(traces: TraceSet, labels: Labels, options: ValidateOptions = {}): Validation {
+  const OPTS = { resamples: 0, ...(options.uncertaintyThreshold !== undefined ? { uncertaintyThreshold: options.uncertaintyThreshold } : {}) };
+  const features = computeFeatures(traces, { resamples: 0 });
+  const isBuiltin = (g: string) => g in BUILTIN_REFERENCES;
+  const { production, leaveOneOut } = productionAndLeaveOneOut(features, labels, options);
 
   const ablation = AXES.map((axis) => {
     const weights = { ...AXIS_WEIGHTS, [axis]: 0 } as Record<Axis, number>;

@@ -1,6 +1,7 @@
 /* The application. It is linked into the same image as the library OS and uses it only through
  * kernel/uk.h. Its ready line carries values that only working drivers can produce: the MAC read
- * from virtio-net's config space and bytes that came back through virtio-rng's virtqueue. */
+ * from virtio-net's config space and bytes that came back through virtio-rng's virtqueue, or "none"
+ * for a device the VMM does not offer. */
 #include "../kernel/uk.h"
 #include "arp.h"
 #include "startup.h"
@@ -10,16 +11,25 @@ int main(void)
 {
     app_startup();
 
-    uint8_t mac[UK_MAC_LEN];
-    uint8_t rnd[8];
-    uk_net_mac(mac);
-    uk_random(rnd, sizeof(rnd));
+    /* "none" for a device the VMM does not have (the bare profile): the ready line says what was found. */
+    uint8_t mac[UK_MAC_LEN] = {0};
+    char mac_text[18] = "none", hex[17] = "none";
+    if (uk_net_present()) {
+        uk_net_mac(mac);
+        uk_snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+                    mac[3], mac[4], mac[5]);
+    }
+    if (uk_random_present()) {
+        uint8_t rnd[8];
+        uk_random(rnd, sizeof(rnd));
+        for (unsigned i = 0; i < sizeof(rnd); i++)
+            uk_snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    }
+    uk_printf("unikernel: ready mac=%s rng=%s\n", mac_text, hex);
 
-    char hex[2 * sizeof(rnd) + 1];
-    for (unsigned i = 0; i < sizeof(rnd); i++)
-        uk_snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-    uk_printf("unikernel: ready mac=%02x:%02x:%02x:%02x:%02x:%02x rng=%s\n", mac[0], mac[1], mac[2],
-              mac[3], mac[4], mac[5], hex);
+    if (!uk_net_present() && (uk_arg("arp") || uk_arg("serve") || uk_arg_value("arp", mac_text, sizeof(mac_text)) ||
+                              uk_arg_value("serve", mac_text, sizeof(mac_text))))
+        uk_fail("arp and serve need a virtio-net device");
 
     /* Optional, after the ready line so it never counts towards boot time: a round trip through
      * both virtio-net queues, answered by QEMU's user-mode network. */

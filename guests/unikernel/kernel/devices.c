@@ -6,6 +6,7 @@
 #include "../drivers/virtio.h"
 #include "../drivers/virtio_net.h"
 #include "../drivers/virtio_rng.h"
+#include "console.h"
 #include "panic.h"
 
 /* QEMU's microvm has no PCI bus; it creates 24 virtio-mmio transports of 512 bytes from this
@@ -63,7 +64,11 @@ void devices_attach(bool prefer_modern)
         }
     }
 
+    /* A VMM without these devices (the bare profile: console only) is a platform to run on, not an
+     * error: the application is told what is missing and the ready line names what was found. */
     if (!virtio_net_present() || !virtio_rng_present())
-        panic("no %s device (%u PCI functions, %u virtio-mmio devices probed)",
-              virtio_net_present() ? "virtio-rng" : "virtio-net", n, mmio_found);
+        kprintf("unikernel: devices: %s%s%s (%u PCI functions, %u virtio-mmio devices probed)\n",
+                virtio_net_present() ? "" : "no virtio-net",
+                !virtio_net_present() && !virtio_rng_present() ? ", " : "",
+                virtio_rng_present() ? "" : "no virtio-rng", n, mmio_found);
 }

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-/* Panics, naming what is missing, unless both a virtio-net and a virtio-rng device are attached. */
+/* Attaches the virtio-net and virtio-rng devices it finds; prints which are missing (no error: the
+ * bare profile has neither). */
 void devices_attach(bool prefer_modern);
 
 #endif

@@ -18,6 +18,9 @@
 #include "uk.h"
 
 void kmain(uint32_t magic, uint32_t mbi_addr);
+/* Kernel work before the application that a sibling build links in (guests/stress/unikernel-heavy:
+ * ACPI, a file system, an ELF loader); this image has none. */
+void boot_work(void) __attribute__((weak));
 
 void kmain(uint32_t magic, uint32_t mbi_addr)
 {
@@ -45,6 +48,8 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
     const char *v = cmdline_value("virtio", choice, sizeof(choice));
     devices_attach(v && strcmp(v, "modern") == 0);
     kprintf("unikernel: devices up\n");
+    if (boot_work)
+        boot_work();
 
     shutdown(main() == 0 ? SHUTDOWN_OK : SHUTDOWN_ERROR);
 }

@@ -51,6 +51,16 @@ bool uk_arg_uint(const char *key, uint64_t *out)
     return cmdline_uint(key, out);
 }
 
+bool uk_net_present(void)
+{
+    return virtio_net_present();
+}
+
+bool uk_random_present(void)
+{
+    return virtio_rng_present();
+}
+
 void uk_random(void *buf, size_t len)
 {
     virtio_rng_read(buf, len);

@@ -24,6 +24,10 @@ const char *uk_arg_value(const char *key, char *buf, unsigned size);
 /* "key=N" as a number; false when absent (a malformed number stops the kernel with an error). */
 bool uk_arg_uint(const char *key, uint64_t *out);
 
+/* Which devices the platform found (the bare profile has neither). */
+bool uk_net_present(void);
+bool uk_random_present(void);
+
 /* Fills `buf` from the virtio-rng device. */
 void uk_random(void *buf, size_t len);
 
