@@ -50,6 +50,7 @@ interface RecordCliOptions extends SlurmCliOptions {
   engine: boolean;
   priority: boolean;
   ksm: boolean;
+  dense: boolean;
   json: boolean;
 }
 
@@ -98,6 +99,7 @@ export function registerRecorderCommands(program: Command): void {
     .option('--no-engine', 'spawn VMMs from Node instead of the C launch engine (slower; for comparisons)')
     .option('--no-priority', 'do not let the launch engine raise its priority (SCHED_FIFO or nice)')
     .option('--ksm', 'root: turn KSM on for the run and mark every VMM merge-any; settings restored at the end', false)
+    .option('--dense', 'every VMM with transparent huge pages and ASLR off (launch engine only; for density runs on measurement hosts)', false)
     .option('--json', 'print the run summary as JSON on stdout', false);
   addSlurmRecordOptions(recordCommand).action(async (guests: string[], opts: RecordCliOptions) => {
       // --slurm: the plan runs as a campaign of shards on the cluster instead of here (slurm/cli.ts).
@@ -128,6 +130,7 @@ export function registerRecorderCommands(program: Command): void {
         engine: opts.engine === false ? false : undefined,
         priority: opts.priority,
         ksm: opts.ksm,
+        dense: opts.dense,
         progress: createProgress(),
         handleSignals: true,
         argv: process.argv.slice(1),

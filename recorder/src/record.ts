@@ -67,6 +67,12 @@ export interface RecordOptions {
   priority?: boolean | undefined;
   /** Turn KSM on for the run and mark every VMM merge-any (root only); settings restored at the end. */
   ksm?: boolean | undefined;
+  /**
+   * Root not needed: transparent huge pages off (for the whole run: a flag of the launch engine's mm that its
+   * VMMs inherit) and ASLR off in each VMM (personality). For density runs on measurement hosts; the launch
+   * engine is required (it sets both before exec).
+   */
+  dense?: boolean | undefined;
   progress?: Progress;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests that signal the process do too). */
   handleSignals?: boolean;
@@ -160,6 +166,11 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       process.stderr.write(`[bootlab] warning: ${engineNote}\n`);
     }
   }
+  if (options.dense && !engineBinary) {
+    // Node's spawn has no hook between fork and exec to set them, and a setarch wrapper would leave THP on:
+    // a half-dense run would be recorded as dense. Refuse before any VM.
+    throw new Error(`--dense needs the launch engine (${useEngine ? (engineNote ?? 'unavailable') : '--no-engine or another --launcher was given'})`);
+  }
   const chosenLauncher = engineBinary ? { kind: 'bootlab-launch' as const, prefix: [], note: null } : prepareLauncher({ prefer: options.launcher });
   const launcher = chosenLauncher.prefix;
   const mem = readMemInfo();
@@ -196,6 +207,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         priority: options.priority ?? true,
         onDeath: (reason, signal) => engineDied?.(reason, signal),
         memoryFloorKb: Math.round(floorKb / 2),
+        dense: options.dense === true,
         onWarning: (message) => engineWarned?.(message),
       });
     } catch (err) {
@@ -350,6 +362,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         memory_floor_kb: floorKb,
         launcher,
         engine: engine ? { binary: engine.binary, spawn: 'clone-vm', priority: options.priority === false ? 'off' : engine.priority } : null,
+        dense: engine && options.dense ? { thp_disabled: true, aslr_disabled: true } : null,
         ksm: ksm
           ? {
               previous: ksm.previous,

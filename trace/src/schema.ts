@@ -97,6 +97,13 @@ export const Plan = z.object({
     })
     .nullable()
     .optional(),
+  /**
+   * --dense: every VMM ran with transparent huge pages off (prctl(PR_SET_THP_DISABLE), set on the launch
+   * engine's mm and copied at exec) and address-space randomization off (personality(ADDR_NO_RANDOMIZE) in
+   * each VMM). It changes host memory per instance (and may change TCG speed): a condition of its own.
+   * null or absent: the VMMs ran as the host has it (absent in traces from before the option).
+   */
+  dense: z.object({ thp_disabled: z.boolean(), aslr_disabled: z.boolean() }).nullable().optional(),
   /** --ksm: KSM settings before the run and during it, and the counters at its start; null without --ksm. */
   ksm: z
     .object({
