@@ -3,7 +3,7 @@
 // every instance killed and an end record — on success, on a guard stop, on SIGINT/SIGTERM.
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOT_STATUSES, type BootStatus, type CampaignInfo, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
@@ -15,7 +15,7 @@ import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from './memory-guard.ts';
 import { planBatches } from './plan.ts';
-import { backgroundRunnable, readMemInfo } from './proc.ts';
+import { backgroundRunnable, readMemInfo, readProcStat } from './proc.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
 import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
@@ -73,6 +73,15 @@ export interface RecordOptions {
    * engine is required (it sets both before exec).
    */
   dense?: boolean | undefined;
+  /** Multi mode: launch each batch in waves of this many, each once the previous wave has booted. */
+  waves?: number | undefined;
+  /** Keep-alive: seconds every batch stays up after its last boot (steady state); 0 or absent: none. */
+  holdS?: number | undefined;
+  /**
+   * Root: drop the page cache (/proc/sys/vm/drop_caches) before the run's baseline and before each
+   * steady-state reading, so MemAvailable differences are the VMs' and not the cache's.
+   */
+  dropCaches?: boolean | undefined;
   progress?: Progress;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests that signal the process do too). */
   handleSignals?: boolean;
@@ -122,6 +131,16 @@ export function bootlabProvenance(): HeaderRecord['bootlab'] {
   return { version, commit };
 }
 
+/** Drop the page cache (root); false when not permitted. */
+function dropPageCache(): boolean {
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function firmwareOverride(firmware: string | undefined): string | null | undefined {
   if (firmware === undefined) return undefined;
   if (firmware === 'seabios') return null;
@@ -166,6 +185,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       process.stderr.write(`[bootlab] warning: ${engineNote}\n`);
     }
   }
+  if (options.waves !== undefined && options.mode !== 'multi') throw new Error('--waves: only in multi mode');
+  if (options.holdS && !options.keepAlive) throw new Error('--hold: only with --keep-alive');
   if (options.dense && !engineBinary) {
     // Node's spawn has no hook between fork and exec to set them, and a setarch wrapper would leave THP on:
     // a half-dense run would be recorded as dense. Refuse before any VM.
@@ -173,6 +194,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   }
   const chosenLauncher = engineBinary ? { kind: 'bootlab-launch' as const, prefix: [], note: null } : prepareLauncher({ prefer: options.launcher });
   const launcher = chosenLauncher.prefix;
+  if (options.dropCaches) dropPageCache();
   const mem = readMemInfo();
   const floorKb = options.memoryFloorMb !== undefined ? Math.round(options.memoryFloorMb * 1024) : defaultMemoryFloorKb(mem.totalKb);
   const fullPlan = planBatches({
@@ -242,6 +264,29 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     live,
     largestRssAtTe: new Map(),
     bootingKb: options.bootingMb !== undefined ? Math.round(options.bootingMb * 1024) : null,
+    waves: options.waves ?? null,
+    holdMs: Math.round((options.holdS ?? 0) * 1000),
+    onSteadyState: (phase, alive) => {
+      // The page cache is dropped first (when asked): MemAvailable then reads what the VMs hold.
+      const dropped = options.dropCaches === true && dropPageCache();
+      let cpuMs = 0;
+      let present = 0;
+      for (const inst of alive) {
+        const stat = inst.pid === null ? null : readProcStat(inst.pid);
+        if (!stat) continue;
+        cpuMs += stat.cpuMs;
+        present++;
+      }
+      const available = readMemInfo().availableKb;
+      write({
+        type: 'event',
+        t_ns: Number(clock() - origin),
+        kind: 'steady_state',
+        message: `steady state ${phase}: ${present} VMM(s) present, MemAvailable ${Math.round(available / 1024)} MiB`,
+        data: { phase, alive: present, vmm_cpu_ms: Math.round(cpuMs), mem_available_kb: available, mem_available_before_kb: mem.availableKb, caches_dropped: dropped },
+      });
+      progress.note(`steady state ${phase}: ${present} VMM(s) present`);
+    },
     stopRequested: null,
     write,
     onGuard: (batch, reason, data) => {
@@ -363,6 +408,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         launcher,
         engine: engine ? { binary: engine.binary, spawn: 'clone-vm', priority: options.priority === false ? 'off' : engine.priority } : null,
         dense: engine && options.dense ? { thp_disabled: true, aslr_disabled: true } : null,
+        ...(options.waves !== undefined ? { waves: options.waves } : {}),
+        ...(options.holdS ? { hold_s: options.holdS } : {}),
         ksm: ksm
           ? {
               previous: ksm.previous,
