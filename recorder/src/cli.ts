@@ -52,6 +52,7 @@ interface RecordCliOptions extends SlurmCliOptions {
   ksm: boolean;
   dense: boolean;
   waves?: number;
+  ksmPages?: number;
   hold?: number;
   dropCaches: boolean;
   json: boolean;
@@ -105,6 +106,7 @@ export function registerRecorderCommands(program: Command): void {
     .option('--dense', 'every VMM with transparent huge pages and ASLR off (launch engine only; for density runs on measurement hosts)', false)
     .option('--waves <n>', 'multi: launch each batch in waves of n (interval apart), each once the previous wave has booted', positiveInt('--waves'))
     .option('--hold <s>', 'keep-alive: keep every batch up this long after its last boot (steady state: VMM CPU and MemAvailable read at both ends)', positiveNumber('--hold'))
+    .option('--ksm-pages <n>', '--ksm: pages ksmd scans every 20 ms (default 1000, ~200 MB/s)', positiveInt('--ksm-pages'))
     .option('--drop-caches', 'root: drop the page cache before the run and before each steady-state reading', false)
     .option('--json', 'print the run summary as JSON on stdout', false);
   addSlurmRecordOptions(recordCommand).action(async (guests: string[], opts: RecordCliOptions) => {
@@ -138,6 +140,7 @@ export function registerRecorderCommands(program: Command): void {
         ksm: opts.ksm,
         dense: opts.dense,
         waves: opts.waves,
+        ksmPages: opts.ksmPages,
         holdS: opts.hold,
         dropCaches: opts.dropCaches,
         progress: createProgress(),

@@ -10,7 +10,7 @@ import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from './host.ts';
 import { buildEngine, Engine } from './engine.ts';
 import { readKsm } from './ksm.ts';
-import { KsmSession, readKsmCounters } from './ksm-session.ts';
+import { KSM_SETTINGS, KsmSession, readKsmCounters } from './ksm-session.ts';
 import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from './memory-guard.ts';
@@ -73,6 +73,8 @@ export interface RecordOptions {
    * engine is required (it sets both before exec).
    */
   dense?: boolean | undefined;
+  /** --ksm: pages ksmd scans per 20 ms (default 1000); thousands of VMMs need more to be merged in time. */
+  ksmPages?: number | undefined;
   /** Multi mode: launch each batch in waves of this many, each once the previous wave has booted. */
   waves?: number | undefined;
   /** Keep-alive: seconds every batch stays up after its last boot (steady state); 0 or absent: none. */
@@ -187,6 +189,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   }
   if (options.waves !== undefined && options.mode !== 'multi') throw new Error('--waves: only in multi mode');
   if (options.holdS && !options.keepAlive) throw new Error('--hold: only with --keep-alive');
+  if (options.ksmPages !== undefined && !options.ksm) throw new Error('--ksm-pages: only with --ksm');
   if (options.dense && !engineBinary) {
     // Node's spawn has no hook between fork and exec to set them, and a setarch wrapper would leave THP on:
     // a half-dense run would be recorded as dense. Refuse before any VM.
@@ -211,7 +214,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   let ksm: KsmSession | null = null;
   if (options.ksm) {
     try {
-      ksm = KsmSession.enable();
+      ksm = KsmSession.enable(undefined, options.ksmPages ? { ...KSM_SETTINGS, pages_to_scan: String(options.ksmPages) } : KSM_SETTINGS);
     } catch (err) {
       writer.close();
       throw err;
