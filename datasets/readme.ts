@@ -161,7 +161,7 @@ took both cores; minkernel now silences its timers after its ready line (0.29 ms
 minkernel boots in milliseconds and nothing piles up, the full figure is
 \`bootlab record minkernel --mode multi -n 1500 --interval 3 --keep-alive --dense --ksm --accel kvm\`.
 
-Density, beyond the paper (waves of 200, each once the previous has booted, then a 300 s steady state; page
+Density, beyond the paper (waves of 100, each once the previous has booted, then a 300 s steady state; page
 cache dropped; memory per VM = MemAvailable drop ÷ VMMs present): ${densityLine || 'not recorded yet'}.
 
 ## Datasets

@@ -219,6 +219,8 @@ function startWithEngine(
 const ENGINE_LEAD_NS = 20_000_000n;
 /** A launch whose planned instant is this far past when Node could send it is late (see topUp). */
 const LATE_NS = 5_000_000n;
+/** How long the guard may hold the next wave (memory still being merged or freed) before it ends the batch. */
+const WAVE_WAIT_NS = 120_000_000_000n;
 
 /** One instance's command line and its tcp/http/exit signals (with the host ports forwarded for it). */
 interface InstanceLaunch {
@@ -287,6 +289,8 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     let accounted = 0;
     let cancelled = 0;
     let concluded = 0;
+    /** Since when the guard has held the next wave (waves only), or null. */
+    let heldSince: bigint | null = null;
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     const settle = () => {
@@ -332,11 +336,20 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
       }
       if (allowed === 0) {
         if (sent > accounted) return; // launches in flight: look again when the next one is reported
+        if (state.waves && (heldSince ??= clock()) > clock() - WAVE_WAIT_NS) {
+          // Between waves the memory the last wave took is still being merged (KSM) or freed: wait for it
+          // a while, looking again every second, before the guard ends the batch.
+          setTimeout(topUp, 1000);
+          return;
+        }
         if (!guardAllows(state, plan, guest, tracker.instances.length)) {
           stoppedBy = 'memory_guard';
           return settle();
         }
       }
+      // After a hold at a wave's start its schedule starts now (mid-wave the lateness check above rebases it).
+      if (heldSince !== null && sent === waveBase) waveStart = clock() + ENGINE_LEAD_NS;
+      heldSince = null;
       for (const end = sent + Math.max(1, allowed); sent < end; sent++) {
         const index = sent;
         const scheduled = waveStart + intervalNs * BigInt(index - waveBase);
