@@ -4,7 +4,7 @@
  * so that Node's own speed no longer moves any timestamp. Node plans, matches regexes, samples and writes;
  * this process only launches, reads and stamps (recorder/src/engine.ts is its other half).
  *
- *   bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense]
+ *   bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense] [--merge-any]
  *
  * Three threads, so that launching never waits for reading and neither waits for Node:
  *   launch  sleeps with clock_nanosleep(TIMER_ABSTIME) until each planned instant, stamps Ts, and starts
@@ -29,6 +29,13 @@
  * before exec; never through /proc/sys/kernel/randomize_va_space, which would change the whole host. Guest RAM
  * and the TCG buffer then stop rounding up to 2 MB pages, and with KSM merge-any relocated library pages and
  * much of the heap become identical across VMMs (issue 20: 24.7 -> 3.1 MB host memory per idle minkernel).
+ *
+ * Merge-any (--merge-any, with --ksm): prctl(PR_SET_MEMORY_MERGE) once, here, on the engine's mm, for the
+ * same reason: the flag is the mm's, and the kernel carries it into each VMM at exec. Asked in each child
+ * (the 'L' flag, kept for engines started without it) it takes the shared mm's mmap lock for writing from a
+ * child that, on a host busy booting a thousand guests, waits long for a CPU while holding or queueing for
+ * that lock — and the launch thread's own allocations queue behind it: Figure 2 launches stalled 30-42 s
+ * after ~1000 VMMs that way.
  *
  * Priority (--priority on, the default): the launch thread asks for SCHED_FIFO 20 and the reader 10, with
  * SCHED_RESET_ON_FORK so no VMM inherits it; failing that, nice -10 (reset in the child before exec).
@@ -198,6 +205,8 @@ static pid_t self_pid;
 static int epfd, devnull;
 static int raised_nice; /* the engine runs at a negative nice: children reset it before exec */
 static int dense;       /* --dense: THP off on the shared mm (set in main), ASLR off in each child */
+static int merge_any;   /* --merge-any: PR_SET_MEMORY_MERGE on the shared mm, set in main; 0 done, else errno */
+static int merge_any_asked;
 
 static pthread_mutex_t table_lock;
 static struct child **table; /* by instance id */
@@ -296,7 +305,7 @@ static int child_main(void *p) {
     _exit(126);
   }
   if (getppid() != self_pid) _exit(125); /* engine already gone: nobody would stop this VMM */
-  if (a->merge && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) != 0) a->c->merge = errno;
+  if (a->merge && !merge_any_asked && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) != 0) a->c->merge = errno;
   if (dense) {
     int now = personality(0xffffffff);
     if (now == -1 || personality((unsigned long)now | ADDR_NO_RANDOMIZE) == -1) a->c->dense = errno;
@@ -327,7 +336,7 @@ static void launch_one(const struct launch *l) {
   struct child *c = calloc(1, sizeof *c);
   if (!c) die("calloc");
   c->id = l->id;
-  c->merge = (l->flags & 1) ? 0 : -1;
+  c->merge = (l->flags & 1) ? (merge_any_asked ? merge_any : 0) : -1;
   c->dense = dense ? 0 : -1;
   int out[2] = {-1, -1}, err[2] = {-1, -1};
   int failure = 0;
@@ -659,6 +668,7 @@ int main(int argc, char **argv) {
   long recorder = strtol(argv[1], NULL, 10);
   for (int i = 2; i < argc; i++)
     if (strcmp(argv[i], "--dense") == 0) dense = 1;
+    else if (strcmp(argv[i], "--merge-any") == 0) merge_any_asked = 1;
     else if (i + 1 < argc && strcmp(argv[i], "--priority") == 0) want_priority = strcmp(argv[++i], "off") != 0;
     else if (i + 1 < argc && strcmp(argv[i], "--memory-floor-kb") == 0) memory_floor_kb = strtoll(argv[++i], NULL, 10);
   if (recorder <= 1) return 2;
@@ -672,6 +682,7 @@ int main(int argc, char **argv) {
     if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0) snprintf(dense_said, sizeof dense_said, "thp-off,aslr-off");
     else snprintf(dense_said, sizeof dense_said, "error:PR_SET_THP_DISABLE:%s", strerror(errno));
   }
+  if (merge_any_asked && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) != 0) merge_any = errno;
 
   /* 3 descriptors per VMM: take what the hard limit allows. */
   struct rlimit rl;

@@ -63,6 +63,11 @@ export interface EngineOptions {
    */
   dense?: boolean;
   /**
+   * --ksm: PR_SET_MEMORY_MERGE once on the engine's mm (every VMM inherits it at exec), not in each child
+   * before exec, where it takes the shared mm's lock from a child that may wait long for a CPU.
+   */
+  mergeAny?: boolean;
+  /**
    * Called when the engine ends without being closed (it was killed), with the signal that ended it. Its
    * VMMs went with it; every later launch is cancelled.
    */
@@ -117,7 +122,7 @@ export class Engine {
     // Its own process group: a Ctrl-C at the terminal is the recorder's to handle (it stops the run and then
     // closes the engine), not a second, racing death of the engine. Slurm's scancel signals every process of
     // the job all the same: onDeath carries the signal so that the recorder can tell a stop from a crash.
-    const dense = options.dense ? ['--dense'] : [];
+    const dense = [...(options.dense ? ['--dense'] : []), ...(options.mergeAny ? ['--merge-any'] : [])];
     this.child = spawn(binary, [String(process.pid), '--priority', options.priority ? 'on' : 'off', ...brake, ...dense], {
       stdio: ['pipe', 'pipe', 'inherit'],
       detached: true,

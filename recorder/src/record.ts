@@ -233,6 +233,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         onDeath: (reason, signal) => engineDied?.(reason, signal),
         memoryFloorKb: Math.round(floorKb / 2),
         dense: options.dense === true,
+        mergeAny: ksm !== null,
         onWarning: (message) => engineWarned?.(message),
       });
     } catch (err) {

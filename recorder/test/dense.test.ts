@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { record } from '../src/record.ts';
+import { buildEngine, Engine } from '../src/engine.ts';
 import { loadTraces } from '../../analysis/src/index.ts';
 import { ensureBuilt, privateGuest, processesWith, readTrace, runOptions, tempDir, waitFor } from './helpers.ts';
 
@@ -109,4 +110,36 @@ test('--dense without the launch engine is refused before any VM, in one line', 
   );
   assert.equal(existsSync(join(out, 'no-engine.jsonl')), false, 'no trace started');
   assert.deepEqual(processesWith(guest.kernel), []);
+});
+
+test('the engine sets THP off and merge-any once on its own mm: a VMM gets both at exec, and ASLR off', async () => {
+  const engine = await Engine.start(buildEngine(), { priority: false, dense: true, mergeAny: true });
+  assert.equal(engine.dense, 'thp-off,aslr-off');
+  const argv = engine.defineArgv(['sleep', `30.${process.hrtime.bigint() % 1000000n}`]);
+  const seen = await new Promise<{ ksm: string; thp: string | null; personality: number }>((resolve, reject) =>
+    engine.launch(
+      argv,
+      null,
+      true,
+      (s) => {
+        // Read once the child has exec'd (its comm is sleep's).
+        const look = () => {
+          if (readFileSync(`/proc/${s.pid}/comm`, 'utf8').trim() !== 'sleep') return setTimeout(look, 20);
+          resolve({
+            ksm: readFileSync(`/proc/${s.pid}/ksm_stat`, 'utf8'),
+            thp: status(s.pid!, 'THP_enabled'),
+            personality: Number.parseInt(readFileSync(`/proc/${s.pid}/personality`, 'utf8').trim(), 16),
+          });
+          engine.kill(s.id);
+        };
+        look();
+        return { stdout() {}, stderr() {}, exit() {} };
+      },
+      () => reject(new Error('cancelled')),
+    ),
+  );
+  await engine.close();
+  assert.match(seen.ksm, /^ksm_merge_any: yes$/m);
+  assert.equal(seen.thp, '0');
+  assert.ok((seen.personality & ADDR_NO_RANDOMIZE) !== 0);
 });
