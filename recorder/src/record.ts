@@ -3,7 +3,7 @@
 // every instance killed and an end record — on success, on a guard stop, on SIGINT/SIGTERM.
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOT_STATUSES, type BootStatus, type CampaignInfo, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
@@ -15,7 +15,8 @@ import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from './memory-guard.ts';
 import { planBatches } from './plan.ts';
-import { backgroundRunnable, readMemInfo, readProcStat } from './proc.ts';
+import { backgroundRunnable, readMemInfo } from './proc.ts';
+import { dropPageCache, steadyStateEvent } from './steady-state.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
 import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
@@ -131,16 +132,6 @@ export function bootlabProvenance(): HeaderRecord['bootlab'] {
     commit = null;
   }
   return { version, commit };
-}
-
-/** Drop the page cache (root); false when not permitted. */
-function dropPageCache(): boolean {
-  try {
-    writeFileSync('/proc/sys/vm/drop_caches', '3');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function firmwareOverride(firmware: string | undefined): string | null | undefined {
@@ -271,25 +262,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     waves: options.waves ?? null,
     holdMs: Math.round((options.holdS ?? 0) * 1000),
     onSteadyState: (phase, alive) => {
-      // The page cache is dropped first (when asked): MemAvailable then reads what the VMs hold.
-      const dropped = options.dropCaches === true && dropPageCache();
-      let cpuMs = 0;
-      let present = 0;
-      for (const inst of alive) {
-        const stat = inst.pid === null ? null : readProcStat(inst.pid);
-        if (!stat) continue;
-        cpuMs += stat.cpuMs;
-        present++;
-      }
-      const available = readMemInfo().availableKb;
-      write({
-        type: 'event',
-        t_ns: Number(clock() - origin),
-        kind: 'steady_state',
-        message: `steady state ${phase}: ${present} VMM(s) present, MemAvailable ${Math.round(available / 1024)} MiB`,
-        data: { phase, alive: present, vmm_cpu_ms: Math.round(cpuMs), mem_available_kb: available, mem_available_before_kb: mem.availableKb, caches_dropped: dropped },
-      });
-      progress.note(`steady state ${phase}: ${present} VMM(s) present`);
+      write(steadyStateEvent(phase, alive, Number(clock() - origin), mem.availableKb, options.dropCaches === true));
+      progress.note(`steady state ${phase}: ${alive.length} VMM(s) alive`);
     },
     stopRequested: null,
     write,
