@@ -4,7 +4,7 @@
  * so that Node's own speed no longer moves any timestamp. Node plans, matches regexes, samples and writes;
  * this process only launches, reads and stamps (recorder/src/engine.ts is its other half).
  *
- *   bootlab-engine RECORDER_PID [--priority on|off]
+ *   bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense] [--merge-any]
  *
  * Three threads, so that launching never waits for reading and neither waits for Node:
  *   launch  sleeps with clock_nanosleep(TIMER_ABSTIME) until each planned instant, stamps Ts, and starts
@@ -21,6 +21,22 @@
  * note that it shares the launch thread's errno too, which the launch thread reads only after its own calls.
  * Kills go through a pidfd: a reaped pid can never be signalled by mistake.
  *
+ * Dense (--dense, for density runs on measurement hosts): transparent huge pages off for every VMM, and
+ * address-space randomization off in each. THP off is prctl(PR_SET_THP_DISABLE), a flag of the mm: it is set
+ * once, here, on the engine's own mm, which every clone(CLONE_VM) child shares, and the kernel copies it into
+ * the new mm at execve — so it is a property of the whole run, like merge-any (whose prctl in a child sets it
+ * on the shared mm too). ASLR off is personality(ADDR_NO_RANDOMIZE), a per-task flag, set in each child
+ * before exec; never through /proc/sys/kernel/randomize_va_space, which would change the whole host. Guest RAM
+ * and the TCG buffer then stop rounding up to 2 MB pages, and with KSM merge-any relocated library pages and
+ * much of the heap become identical across VMMs (issue 20: 24.7 -> 3.1 MB host memory per idle minkernel).
+ *
+ * Merge-any (--merge-any, with --ksm): prctl(PR_SET_MEMORY_MERGE) once, here, on the engine's mm, for the
+ * same reason: the flag is the mm's, and the kernel carries it into each VMM at exec. Asked in each child
+ * (the 'L' flag, kept for engines started without it) it takes the shared mm's mmap lock for writing from a
+ * child that, on a host busy booting a thousand guests, waits long for a CPU while holding or queueing for
+ * that lock — and the launch thread's own allocations queue behind it: Figure 2 launches stalled 30-42 s
+ * after ~1000 VMMs that way.
+ *
  * Priority (--priority on, the default): the launch thread asks for SCHED_FIFO 20 and the reader 10, with
  * SCHED_RESET_ON_FORK so no VMM inherits it; failing that, nice -10 (reset in the child before exec).
  *
@@ -33,7 +49,8 @@
  *                   'S' spawned: t = Ts; i64 spawned_ns, i32 pid, i32 errno (pipe/clone), u32 running
  *                   'O' stdout bytes   'E' stderr bytes   'Z' cancelled
  *                   'X' exit: i32 wait status, i32 exec errno (0: it exec'd), i32 merge (0 done, -1 not
- *                       asked, else the errno of PR_SET_MEMORY_MERGE)
+ *                       asked, else the errno of PR_SET_MEMORY_MERGE), i32 dense (0 done, -1 not asked,
+ *                       else the errno of personality(ADDR_NO_RANDOMIZE))
  *                   'W' warning text
  */
 #define _GNU_SOURCE
@@ -49,6 +66,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -179,12 +197,16 @@ struct child {
   int reaped;
   volatile int exec_errno; /* set by the child when it could not exec */
   volatile int merge;      /* PR_SET_MEMORY_MERGE: 0 done, -1 not asked, else errno */
+  volatile int dense;      /* personality(ADDR_NO_RANDOMIZE): 0 done, -1 not asked, else errno */
   struct watch out, err, pidfd;
 };
 
 static pid_t self_pid;
 static int epfd, devnull;
 static int raised_nice; /* the engine runs at a negative nice: children reset it before exec */
+static int dense;       /* --dense: THP off on the shared mm (set in main), ASLR off in each child */
+static int merge_any;   /* --merge-any: PR_SET_MEMORY_MERGE on the shared mm, set in main; 0 done, else errno */
+static int merge_any_asked;
 
 static pthread_mutex_t table_lock;
 static struct child **table; /* by instance id */
@@ -283,7 +305,11 @@ static int child_main(void *p) {
     _exit(126);
   }
   if (getppid() != self_pid) _exit(125); /* engine already gone: nobody would stop this VMM */
-  if (a->merge && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) != 0) a->c->merge = errno;
+  if (a->merge && !merge_any_asked && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) != 0) a->c->merge = errno;
+  if (dense) {
+    int now = personality(0xffffffff);
+    if (now == -1 || personality((unsigned long)now | ADDR_NO_RANDOMIZE) == -1) a->c->dense = errno;
+  }
   dup2(devnull, 0);
   dup2(a->out_w, 1);
   dup2(a->err_w, 2);
@@ -310,7 +336,8 @@ static void launch_one(const struct launch *l) {
   struct child *c = calloc(1, sizeof *c);
   if (!c) die("calloc");
   c->id = l->id;
-  c->merge = (l->flags & 1) ? 0 : -1;
+  c->merge = (l->flags & 1) ? (merge_any_asked ? merge_any : 0) : -1;
+  c->dense = dense ? 0 : -1;
   int out[2] = {-1, -1}, err[2] = {-1, -1};
   int failure = 0;
   if (!argv) failure = EINVAL;
@@ -363,7 +390,7 @@ static void launch_one(const struct launch *l) {
   if (pid <= 0) {
     if (out[0] >= 0) close(out[0]);
     if (err[0] >= 0) close(err[0]);
-    int32_t x[3] = {127 << 8, 0, c->merge};
+    int32_t x[4] = {127 << 8, 0, c->merge, c->dense};
     emit('X', l->id, now_ns(), x, sizeof x, NULL, 0);
     free(c);
     return;
@@ -462,7 +489,7 @@ static void reap(struct child *c) {
   c->reaped = 1;
   live_children--;
   pthread_mutex_unlock(&table_lock);
-  int32_t x[3] = {status, c->exec_errno, c->merge};
+  int32_t x[4] = {status, c->exec_errno, c->merge, c->dense};
   emit('X', c->id, t, x, sizeof x, NULL, 0);
 }
 
@@ -635,18 +662,27 @@ static void init_locks(void) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fputs("usage: bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N]\n", stderr);
+    fputs("usage: bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense]\n", stderr);
     return 2;
   }
   long recorder = strtol(argv[1], NULL, 10);
-  for (int i = 2; i + 1 < argc; i += 2)
-    if (strcmp(argv[i], "--priority") == 0) want_priority = strcmp(argv[i + 1], "off") != 0;
-    else if (strcmp(argv[i], "--memory-floor-kb") == 0) memory_floor_kb = strtoll(argv[i + 1], NULL, 10);
+  for (int i = 2; i < argc; i++)
+    if (strcmp(argv[i], "--dense") == 0) dense = 1;
+    else if (strcmp(argv[i], "--merge-any") == 0) merge_any_asked = 1;
+    else if (i + 1 < argc && strcmp(argv[i], "--priority") == 0) want_priority = strcmp(argv[++i], "off") != 0;
+    else if (i + 1 < argc && strcmp(argv[i], "--memory-floor-kb") == 0) memory_floor_kb = strtoll(argv[++i], NULL, 10);
   if (recorder <= 1) return 2;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die("prctl(PR_SET_PDEATHSIG)");
   if ((long)getppid() != recorder) return 125;
   self_pid = getpid();
   init_locks();
+  /* THP off before any child exists: the flag lives on the mm every child shares until its exec copies it. */
+  char dense_said[128] = "off";
+  if (dense) {
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0) snprintf(dense_said, sizeof dense_said, "thp-off,aslr-off");
+    else snprintf(dense_said, sizeof dense_said, "error:PR_SET_THP_DISABLE:%s", strerror(errno));
+  }
+  if (merge_any_asked && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) != 0) merge_any = errno;
 
   /* 3 descriptors per VMM: take what the hard limit allows. */
   struct rlimit rl;
@@ -680,7 +716,7 @@ int main(int argc, char **argv) {
   pthread_mutex_unlock(&prio_lock);
   char reader_priority[160] = "off";
   if (want_priority) raise_thread_priority(10, reader_priority, sizeof reader_priority);
-  emit_text('H', "pid=%d;priority=%s;reader=%s", (int)self_pid, launch_priority, reader_priority);
+  emit_text('H', "pid=%d;priority=%s;reader=%s;dense=%s", (int)self_pid, launch_priority, reader_priority, dense_said);
 
   static struct watch commands = {NULL, 'C', 0};
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &commands};

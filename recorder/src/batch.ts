@@ -30,6 +30,12 @@ export interface RunState {
   bootingKb: number | null;
   /** Largest RSS at Te seen per guest: what the memory guard expects a booting instance to reach. */
   largestRssAtTe: Map<string, number>;
+  /** --waves: launch multi batches in waves of this many, each once the previous wave has booted; null: one wave. */
+  waves: number | null;
+  /** --hold: how long a keep-alive batch stays up after its last boot (steady state), ms; 0: not at all. */
+  holdMs: number;
+  /** Called at the start and end of the steady state with the instances then alive. */
+  onSteadyState?: (phase: 'start' | 'end', alive: readonly Instance[]) => void;
   /** Set when the run must stop launching (signal or fatal error). */
   stopRequested: string | null;
   write: (record: BootRecord | BatchRecord) => void;
@@ -212,6 +218,10 @@ function startWithEngine(
  * recorder (Node, not prioritized) is descheduled for a while on a loaded host.
  */
 const ENGINE_LEAD_NS = 20_000_000n;
+/** A launch whose planned instant is this far past when Node could send it is late (see topUp). */
+const LATE_NS = 5_000_000n;
+/** How long the guard may hold the next wave (memory still being merged or freed) before it ends the batch. */
+const WAVE_WAIT_NS = 120_000_000_000n;
 
 /** One instance's command line and its tcp/http/exit signals (with the host ports forwarded for it). */
 interface InstanceLaunch {
@@ -272,10 +282,17 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     // never waits for Node; near the floor, launching waits for Node's next look at MemAvailable — that is
     // the guard doing its job.
     const engine = state.engine;
-    const first = start + ENGINE_LEAD_NS;
+    // Waves: the schedule restarts at each wave, which is sent only once every instance of the previous
+    // wave has booted (or failed): a host that cannot boot thousands at once still keeps thousands alive.
+    const waveSize = state.waves ?? plan.n;
+    let waveStart = start + ENGINE_LEAD_NS;
+    let waveBase = 0;
     let sent = 0;
     let accounted = 0;
     let cancelled = 0;
+    let concluded = 0;
+    /** Since when the guard has held the next wave (waves only), or null. */
+    let heldSince: bigint | null = null;
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     const settle = () => {
@@ -286,6 +303,12 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
       if (state.stopRequested) {
         stoppedBy = 'interrupted';
         return settle();
+      }
+      if (sent === waveBase + waveSize) {
+        // This wave is all sent: the next one starts once it has all booted.
+        if (accounted < sent || concluded + cancelled < sent) return;
+        waveBase = sent;
+        waveStart = clock() + ENGINE_LEAD_NS;
       }
       let booting = sent - accounted;
       for (const i of state.live) if (i.isBooting) booting++;
@@ -298,17 +321,40 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
           return settle();
         }
       }
-      const allowed = Math.max(0, Math.min(plan.n - sent, headroom));
+      const allowed = Math.max(0, Math.min(Math.min(plan.n, waveBase + waveSize) - sent, headroom));
+      if (allowed > 0 && sent > waveBase && waveStart + intervalNs * BigInt(sent - waveBase) < clock() - LATE_NS) {
+        // The guard held launching (or Node, starved by booting guests, looked again too late) and the
+        // schedule has moved on: launches sent now would start at once, seconds late, as a burst — not
+        // the planned interval. Figure 2 1500 at 3 ms: 185 launches went out 30 s late that way. A wave
+        // resumes on a fresh schedule; a plain batch ends here, stopped by the guard.
+        if (state.waves) {
+          waveBase = sent;
+          waveStart = clock() + ENGINE_LEAD_NS;
+        } else {
+          stoppedBy = 'memory_guard';
+          state.onGuard(plan, `launching was held past its schedule (${sent} of ${plan.n} launched): the rest would start late`, { launched: sent });
+          return settle();
+        }
+      }
       if (allowed === 0) {
         if (sent > accounted) return; // launches in flight: look again when the next one is reported
+        if (state.waves && (heldSince ??= clock()) > clock() - WAVE_WAIT_NS) {
+          // Between waves the memory the last wave took is still being merged (KSM) or freed: wait for it
+          // a while, looking again every second, before the guard ends the batch.
+          setTimeout(topUp, 1000);
+          return;
+        }
         if (!guardAllows(state, plan, guest, tracker.instances.length)) {
           stoppedBy = 'memory_guard';
           return settle();
         }
       }
+      // After a hold at a wave's start its schedule starts now (mid-wave the lateness check above rebases it).
+      if (heldSince !== null && sent === waveBase) waveStart = clock() + ENGINE_LEAD_NS;
+      heldSince = null;
       for (const end = sent + Math.max(1, allowed); sent < end; sent++) {
         const index = sent;
-        const scheduled = first + intervalNs * BigInt(index);
+        const scheduled = waveStart + intervalNs * BigInt(index - waveBase);
         const one = launchOf(index);
         startWithEngine(
           engine,
@@ -319,7 +365,10 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
           (inst, running) => {
             track(state, plan, one.argv, tracker, inst, index, scheduled, running);
             accounted++;
-            void inst.concluded.then(topUp);
+            void inst.concluded.then(() => {
+              concluded++;
+              topUp();
+            });
             topUp();
           },
           () => {
@@ -335,17 +384,23 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     await done;
     if (stoppedBy === null && cancelled > 0) stoppedBy = 'interrupted';
   } else {
+    let waveStart = start;
     for (let index = 0; index < plan.n; index++) {
       if (state.stopRequested) {
         stoppedBy = 'interrupted';
         break;
+      }
+      if (plan.mode === 'multi' && state.waves && index > 0 && index % state.waves === 0) {
+        // The next wave once this one has booted (see the engine path above).
+        await Promise.all(tracker.instances.map((i) => i.concluded));
+        waveStart = clock();
       }
       // The guard reads /proc/meminfo: do it before waiting, so it does not add to the launch lag.
       if (!guardAllows(state, plan, guest, index)) {
         stoppedBy = 'memory_guard';
         break;
       }
-      const scheduled = plan.mode === 'multi' ? start + intervalNs * BigInt(index) : clock();
+      const scheduled = plan.mode === 'multi' ? waveStart + intervalNs * BigInt(state.waves ? index % state.waves : index) : clock();
       if (plan.mode === 'multi') await waitUntil(clock, scheduled);
       if (state.stopRequested) {
         stoppedBy = 'interrupted';
@@ -379,6 +434,15 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
 
   const { instances, written } = tracker;
   await Promise.all(written);
+  // Steady state (--hold): everything that booted stays up a while longer, with the VMMs' CPU and the host's
+  // memory read at both ends. A stop request ends it early.
+  if (keepAlive && state.holdMs > 0 && !state.stopRequested) {
+    const alive = () => instances.filter((i) => i.isAlive);
+    state.onSteadyState?.('start', alive());
+    const until = clock() + BigInt(state.holdMs) * 1_000_000n;
+    while (!state.stopRequested && clock() < until) await sleep(Math.min(250, Number(until - clock()) / 1e6));
+    state.onSteadyState?.('end', alive());
+  }
   // A stop that arrives after the last launch still cut the batch short: its boots were interrupted.
   if (stoppedBy === null && state.stopRequested) stoppedBy = 'interrupted';
   // Keep-alive instances (and any still running) are stopped only once the whole batch has booted.

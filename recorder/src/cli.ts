@@ -50,6 +50,11 @@ interface RecordCliOptions extends SlurmCliOptions {
   engine: boolean;
   priority: boolean;
   ksm: boolean;
+  dense: boolean;
+  waves?: number;
+  ksmPages?: number;
+  hold?: number;
+  dropCaches: boolean;
   json: boolean;
 }
 
@@ -98,6 +103,11 @@ export function registerRecorderCommands(program: Command): void {
     .option('--no-engine', 'spawn VMMs from Node instead of the C launch engine (slower; for comparisons)')
     .option('--no-priority', 'do not let the launch engine raise its priority (SCHED_FIFO or nice)')
     .option('--ksm', 'root: turn KSM on for the run and mark every VMM merge-any; settings restored at the end', false)
+    .option('--dense', 'every VMM with transparent huge pages and ASLR off (launch engine only; for density runs on measurement hosts)', false)
+    .option('--waves <n>', 'multi: launch each batch in waves of n (interval apart), each once the previous wave has booted', positiveInt('--waves'))
+    .option('--hold <s>', 'keep-alive: keep every batch up this long after its last boot (steady state: VMM CPU and MemAvailable read at both ends)', positiveNumber('--hold'))
+    .option('--ksm-pages <n>', '--ksm: pages ksmd scans every 20 ms (default 1000, ~200 MB/s)', positiveInt('--ksm-pages'))
+    .option('--drop-caches', 'root: drop the page cache before the run and before each steady-state reading', false)
     .option('--json', 'print the run summary as JSON on stdout', false);
   addSlurmRecordOptions(recordCommand).action(async (guests: string[], opts: RecordCliOptions) => {
       // --slurm: the plan runs as a campaign of shards on the cluster instead of here (slurm/cli.ts).
@@ -128,6 +138,11 @@ export function registerRecorderCommands(program: Command): void {
         engine: opts.engine === false ? false : undefined,
         priority: opts.priority,
         ksm: opts.ksm,
+        dense: opts.dense,
+        waves: opts.waves,
+        ksmPages: opts.ksmPages,
+        holdS: opts.hold,
+        dropCaches: opts.dropCaches,
         progress: createProgress(),
         handleSignals: true,
         argv: process.argv.slice(1),

@@ -31,6 +31,8 @@ export interface EngineExit {
   execError: string | null;
   /** PR_SET_MEMORY_MERGE: 'done', 'not asked', or the kernel's refusal (e.g. EINVAL before Linux 6.4). */
   merge: string;
+  /** personality(ADDR_NO_RANDOMIZE) under --dense: 'done', 'not asked', or the kernel's refusal. */
+  dense: string;
 }
 
 export interface EngineHandlers {
@@ -55,6 +57,16 @@ export interface EngineOptions {
    * where the recorder may be starved of CPU by hundreds of booting guests. 0 or absent: off.
    */
   memoryFloorKb?: number;
+  /**
+   * --dense: transparent huge pages off for the engine's mm (so for every VMM: the flag is copied at exec)
+   * and ASLR off (personality) in each VMM. Per engine, hence per run.
+   */
+  dense?: boolean;
+  /**
+   * --ksm: PR_SET_MEMORY_MERGE once on the engine's mm (every VMM inherits it at exec), not in each child
+   * before exec, where it takes the shared mm's lock from a child that may wait long for a CPU.
+   */
+  mergeAny?: boolean;
   /**
    * Called when the engine ends without being closed (it was killed), with the signal that ended it. Its
    * VMMs went with it; every later launch is cancelled.
@@ -87,6 +99,8 @@ export class Engine {
   readonly binary: string;
   /** What the engine's launch thread got, e.g. "fifo:20", "nice:-10 (…)", "off". */
   priority = 'unknown';
+  /** What --dense got: "off", "thp-off,aslr-off", or "error:…" (start() then throws). */
+  dense = 'unknown';
   private readonly child: ChildProcess;
   private readonly options: EngineOptions;
   private readonly instances = new Map<number, Pending>();
@@ -108,7 +122,8 @@ export class Engine {
     // Its own process group: a Ctrl-C at the terminal is the recorder's to handle (it stops the run and then
     // closes the engine), not a second, racing death of the engine. Slurm's scancel signals every process of
     // the job all the same: onDeath carries the signal so that the recorder can tell a stop from a crash.
-    this.child = spawn(binary, [String(process.pid), '--priority', options.priority ? 'on' : 'off', ...brake], {
+    const dense = [...(options.dense ? ['--dense'] : []), ...(options.mergeAny ? ['--merge-any'] : [])];
+    this.child = spawn(binary, [String(process.pid), '--priority', options.priority ? 'on' : 'off', ...brake, ...dense], {
       stdio: ['pipe', 'pipe', 'inherit'],
       detached: true,
     });
@@ -127,7 +142,7 @@ export class Engine {
         const t = process.hrtime.bigint();
         for (const p of orphans) {
           // Its VMMs died with it (PR_SET_PDEATHSIG); launches not yet made never will be.
-          if (p.handlers) p.handlers.exit({ code: null, signal: 'SIGKILL', execError: null, merge: 'unknown' }, t);
+          if (p.handlers) p.handlers.exit({ code: null, signal: 'SIGKILL', execError: null, merge: 'unknown', dense: 'unknown' }, t);
           else p.onCancel();
         }
         resolve();
@@ -140,6 +155,10 @@ export class Engine {
     const engine = new Engine(binary, options);
     await engine.ready;
     if (!engine.alive) throw new Error(`launch engine ${binary} did not start`);
+    if (engine.dense.startsWith('error:')) {
+      await engine.close();
+      throw new Error(`--dense: the launch engine could not turn transparent huge pages off (${engine.dense.slice(6)})`);
+    }
     return engine;
   }
 
@@ -245,6 +264,7 @@ export class Engine {
     if (type === 'H') {
       const text = payload.toString('utf8');
       this.priority = /priority=([^;]*)/.exec(text)?.[1] ?? 'unknown';
+      this.dense = /dense=([^;]*)/.exec(text)?.[1] ?? 'off';
       this.hello();
       return;
     }
@@ -277,6 +297,7 @@ export class Engine {
       const status = payload.readInt32LE(0);
       const execErrno = payload.readInt32LE(4);
       const merge = payload.readInt32LE(8);
+      const dense = payload.length >= 16 ? payload.readInt32LE(12) : -1;
       const signal = status & 0x7f;
       pending.handlers?.exit(
         {
@@ -284,6 +305,7 @@ export class Engine {
           signal: signal ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : null,
           execError: execErrno ? `cannot execute the VMM: ${errnoName(execErrno)}` : null,
           merge: merge === 0 ? 'done' : merge === -1 ? 'not asked' : errnoName(merge),
+          dense: dense === 0 ? 'done' : dense === -1 ? 'not asked' : errnoName(dense),
         },
         t,
       );

@@ -10,12 +10,13 @@ import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from './host.ts';
 import { buildEngine, Engine } from './engine.ts';
 import { readKsm } from './ksm.ts';
-import { KsmSession, readKsmCounters } from './ksm-session.ts';
+import { KSM_SETTINGS, KsmSession, readKsmCounters } from './ksm-session.ts';
 import { prepareLauncher, type LauncherKind } from './launcher.ts';
 import type { Instance } from './launch.ts';
 import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from './memory-guard.ts';
 import { planBatches } from './plan.ts';
 import { backgroundRunnable, readMemInfo } from './proc.ts';
+import { dropPageCache, steadyStateEvent } from './steady-state.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { buildQemuArgv, type ProfileName } from './qemu-args.ts';
 import { describeGuest, REPO_ROOT, resolveGuest } from './guests.ts';
@@ -67,6 +68,23 @@ export interface RecordOptions {
   priority?: boolean | undefined;
   /** Turn KSM on for the run and mark every VMM merge-any (root only); settings restored at the end. */
   ksm?: boolean | undefined;
+  /**
+   * Root not needed: transparent huge pages off (for the whole run: a flag of the launch engine's mm that its
+   * VMMs inherit) and ASLR off in each VMM (personality). For density runs on measurement hosts; the launch
+   * engine is required (it sets both before exec).
+   */
+  dense?: boolean | undefined;
+  /** --ksm: pages ksmd scans per 20 ms (default 1000); thousands of VMMs need more to be merged in time. */
+  ksmPages?: number | undefined;
+  /** Multi mode: launch each batch in waves of this many, each once the previous wave has booted. */
+  waves?: number | undefined;
+  /** Keep-alive: seconds every batch stays up after its last boot (steady state); 0 or absent: none. */
+  holdS?: number | undefined;
+  /**
+   * Root: drop the page cache (/proc/sys/vm/drop_caches) before the run's baseline and before each
+   * steady-state reading, so MemAvailable differences are the VMs' and not the cache's.
+   */
+  dropCaches?: boolean | undefined;
   progress?: Progress;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests that signal the process do too). */
   handleSignals?: boolean;
@@ -168,8 +186,17 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       process.stderr.write(`[bootlab] warning: ${engineNote}\n`);
     }
   }
+  if (options.waves !== undefined && options.mode !== 'multi') throw new Error('--waves: only in multi mode');
+  if (options.holdS && !options.keepAlive) throw new Error('--hold: only with --keep-alive');
+  if (options.ksmPages !== undefined && !options.ksm) throw new Error('--ksm-pages: only with --ksm');
+  if (options.dense && !engineBinary) {
+    // Node's spawn has no hook between fork and exec to set them, and a setarch wrapper would leave THP on:
+    // a half-dense run would be recorded as dense. Refuse before any VM.
+    throw new Error(`--dense needs the launch engine (${useEngine ? (engineNote ?? 'unavailable') : '--no-engine or another --launcher was given'})`);
+  }
   const chosenLauncher = engineBinary ? { kind: 'bootlab-launch' as const, prefix: [], note: null } : prepareLauncher({ prefer: options.launcher });
   const launcher = chosenLauncher.prefix;
+  if (options.dropCaches) dropPageCache();
   const mem = readMemInfo();
   const floorKb = options.memoryFloorMb !== undefined ? Math.round(options.memoryFloorMb * 1024) : defaultMemoryFloorKb(mem.totalKb);
   const fullPlan = planBatches({
@@ -186,7 +213,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   let ksm: KsmSession | null = null;
   if (options.ksm) {
     try {
-      ksm = KsmSession.enable();
+      ksm = KsmSession.enable(undefined, options.ksmPages ? { ...KSM_SETTINGS, pages_to_scan: String(options.ksmPages) } : KSM_SETTINGS);
     } catch (err) {
       writer.close();
       throw err;
@@ -204,6 +231,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         priority: options.priority ?? true,
         onDeath: (reason, signal) => engineDied?.(reason, signal),
         memoryFloorKb: Math.round(floorKb / 2),
+        dense: options.dense === true,
+        mergeAny: ksm !== null,
         onWarning: (message) => engineWarned?.(message),
       });
     } catch (err) {
@@ -241,6 +270,12 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     live,
     largestRssAtTe: new Map(),
     bootingKb: options.bootingMb !== undefined ? Math.round(options.bootingMb * 1024) : null,
+    waves: options.waves ?? null,
+    holdMs: Math.round((options.holdS ?? 0) * 1000),
+    onSteadyState: (phase, alive) => {
+      write(steadyStateEvent(phase, alive, Number(clock() - origin), mem.availableKb, options.dropCaches === true));
+      progress.note(`steady state ${phase}: ${alive.length} VMM(s) alive`);
+    },
     stopRequested: null,
     write,
     onGuard: (batch, reason, data) => {
@@ -362,6 +397,9 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         memory_floor_kb: floorKb,
         launcher,
         engine: engine ? { binary: engine.binary, spawn: 'clone-vm', priority: options.priority === false ? 'off' : engine.priority } : null,
+        dense: engine && options.dense ? { thp_disabled: true, aslr_disabled: true } : null,
+        ...(options.waves !== undefined ? { waves: options.waves } : {}),
+        ...(options.holdS ? { hold_s: options.holdS } : {}),
         ksm: ksm
           ? {
               previous: ksm.previous,

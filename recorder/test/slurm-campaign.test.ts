@@ -59,7 +59,7 @@ function manifest(over: Partial<CampaignManifest> = {}): CampaignManifest {
     record: {
       guests: ['minkernel'], mode: 'multi', n: [1, 2], intervals_ms: [3], repeat: 1, timeout_s: 60, keep_alive: false, sample_ms: 100,
       accel: 'auto', profile: 'paper', qemu: 'qemu-system-x86_64', memory_floor_mb: null, booting_mb: null, machine: null, firmware: null,
-      cooldown_ms: 200, launcher: 'bootlab-launch', engine: true, priority: true, ksm: false,
+      cooldown_ms: 200, launcher: 'bootlab-launch', engine: true, priority: true, ksm: false, dense: false,
     },
     shards: [{ index: 0, batches: [0], boots: 1 }, { index: 1, batches: [1], boots: 2 }],
     slurm: { partition: 'fast', time: '01:00:00', max_nodes: 1, sbatch_args: ['--account=lab'], submissions: [] },

@@ -97,6 +97,23 @@ export const Plan = z.object({
     })
     .nullable()
     .optional(),
+  /**
+   * --dense: every VMM ran with transparent huge pages off (prctl(PR_SET_THP_DISABLE), set on the launch
+   * engine's mm and copied at exec) and address-space randomization off (personality(ADDR_NO_RANDOMIZE) in
+   * each VMM). It changes host memory per instance (and may change TCG speed): a condition of its own.
+   * null or absent: the VMMs ran as the host has it (absent in traces from before the option).
+   */
+  dense: z.object({ thp_disabled: z.boolean(), aslr_disabled: z.boolean() }).nullable().optional(),
+  /**
+   * --waves: multi-mode batches launched in waves of this many instances (`interval` apart within a wave),
+   * each wave once every instance of the previous one has booted. Absent or null: one wave (the whole batch).
+   */
+  waves: z.number().int().positive().nullable().optional(),
+  /**
+   * --hold: seconds a keep-alive batch stays up after its last instance booted (steady state), bracketed by
+   * two `steady_state` events. Absent or 0: stopped at once.
+   */
+  hold_s: z.number().nonnegative().optional(),
   /** --ksm: KSM settings before the run and during it, and the counters at its start; null without --ksm. */
   ksm: z
     .object({
@@ -273,7 +290,11 @@ export type BatchRecord = z.infer<typeof BatchRecord>;
 export const EventRecord = z.object({
   type: z.literal('event'),
   t_ns: ns,
-  kind: z.enum(['memory_guard', 'warning', 'signal']),
+  /**
+   * steady_state (with --hold): `data` holds phase ("start" | "end"), alive (VMMs present), vmm_cpu_ms (their
+   * utime+stime summed), mem_available_kb, mem_available_before_kb (before the run), caches_dropped.
+   */
+  kind: z.enum(['memory_guard', 'warning', 'signal', 'steady_state']),
   message: z.string(),
   data: z.record(z.string(), z.unknown()).optional(),
 });

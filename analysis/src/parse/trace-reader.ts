@@ -128,7 +128,8 @@ export class RunReader {
     const { argv, vmm } = this.#sharedArgv(record.argv);
     record.run_id = header.run_id; // equal (checked above); the header's copy is shared by all boots
     record.argv = argv;
-    return Object.assign(record, { host: header.host.hostname, accel: header.host.accel, vmm, file: this.#file });
+    // --dense (THP and ASLR off in every VMM) changes host memory per instance: a VMM condition of its own.
+    return Object.assign(record, { host: header.host.hostname, accel: header.host.accel, vmm: header.plan.dense ? `${vmm} dense` : vmm, file: this.#file });
   }
 
   /** One frozen argv array (and its VMM variant) per distinct command line: boots of a guest repeat theirs. */

@@ -6,6 +6,7 @@ import type { GuestClass } from '../classify/classify.ts';
 import { classText, decidedByText, nearestText } from '../classify/describe.ts';
 import type { Analysis } from './analyze.ts';
 import { hostComparisonTable, hostTable, showHostTables } from '../hosts/tables.ts';
+import { steadyStates } from '../features/steady-state.ts';
 
 export interface Table {
   caption: string;
@@ -188,7 +189,27 @@ export function runTable(a: Analysis): Table {
   };
 }
 
+/** Density runs (record --hold): VMs kept alive, host memory and idle VMM CPU per VM. */
+export function steadyStateTable(a: Analysis): Table {
+  return {
+    caption: 'Steady state (record --hold): VMs kept alive, host memory per VM (MemAvailable drop ÷ VMMs present) and idle VMM CPU per VM',
+    headers: ['run', 'guest', 'settings', 'VMs alive (start / end / fewest sampled)', 'held (s)', 'MB per VM', 'CPU per VM (ms/s)', 'page cache dropped'],
+    numeric: [4, 5, 6],
+    wrap: [0],
+    rows: steadyStates(a.traces.runs).map((s) => [
+      s.runId,
+      s.guest,
+      s.settings,
+      `${s.aliveStart} / ${s.aliveEnd} / ${s.aliveMinSampled ?? '—'}`,
+      s.seconds.toFixed(0),
+      (s.memoryPerVmKb / 1024).toFixed(2),
+      s.cpuMsPerSecondPerVm.toFixed(3),
+      s.cachesDropped ? 'yes' : 'no',
+    ]),
+  };
+}
+
 export function allTables(a: Analysis): Table[] {
   const hosts = showHostTables(a) ? [hostTable(a), hostComparisonTable(a)] : [];
-  return [classTable(a), conditionTable(a), ...hosts, scalingTable(a), phaseTable(a), resourceTable(a)].filter((t) => t.rows.length > 0);
+  return [classTable(a), conditionTable(a), ...hosts, scalingTable(a), phaseTable(a), resourceTable(a), steadyStateTable(a)].filter((t) => t.rows.length > 0);
 }

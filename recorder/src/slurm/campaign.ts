@@ -41,6 +41,8 @@ export const CampaignRecordOptions = z.object({
   engine: z.boolean().default(true),
   priority: z.boolean().default(true),
   ksm: z.boolean().default(false),
+  /** --dense in every shard (THP and ASLR off on each node's VMMs); absent in older campaigns. */
+  dense: z.boolean().default(false),
 });
 export type CampaignRecordOptions = z.infer<typeof CampaignRecordOptions>;
 

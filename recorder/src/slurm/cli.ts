@@ -66,6 +66,7 @@ export interface RecordPlanCliOptions extends SlurmCliOptions {
   engine: boolean;
   priority: boolean;
   ksm: boolean;
+  dense: boolean;
 }
 
 const SLURM_ONLY: ReadonlyArray<[keyof SlurmCliOptions, string]> = [
@@ -92,6 +93,8 @@ export async function recordOnSlurm(guests: string[], opts: RecordPlanCliOptions
   if (!opts.resume && guests.length === 0) throw new CampaignError("missing required argument 'guest'");
   const n = parseCountList(opts.count, '--count');
   if (opts.mode === 'single' && n.length !== 1) throw new CampaignError('--count: single mode takes one count');
+  // Each shard sets --dense on its own node's engine; refused here, not in a shard after sbatch.
+  if (opts.dense && opts.engine === false) throw new CampaignError('--dense needs the launch engine: drop --no-engine');
   const record: CampaignRecordOptions = {
     guests,
     mode: opts.mode,
@@ -113,6 +116,7 @@ export async function recordOnSlurm(guests: string[], opts: RecordPlanCliOptions
     engine: opts.engine,
     priority: opts.priority,
     ksm: opts.ksm,
+    dense: opts.dense,
   };
   const outcome = await runSlurmCampaign({
     dir: opts.output ?? defaultCampaignDir(),

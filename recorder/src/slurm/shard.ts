@@ -78,6 +78,7 @@ export async function runShard(options: ShardRunOptions): Promise<RecordResult> 
     engine: r.engine ? undefined : false,
     priority: r.priority,
     ksm: r.ksm,
+    dense: r.dense,
     batches: plan.batches,
     campaign,
     ...(options.progress ? { progress: createProgress() } : {}),

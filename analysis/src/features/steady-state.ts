@@ -1,0 +1,65 @@
+// Density (record --hold): what a run's kept-alive VMs cost the host once booted, from its two steady_state
+// events — host memory per VM = (MemAvailable before the run − MemAvailable at the end of the steady state)
+// ÷ VMMs present (not summed PSS: what the host really gives up, shared pages and KSM included), and idle
+// VMM CPU per VM over the steady state. "Alive" is the VMMs present at both ends and never fewer between.
+import type { EventRecord } from '@bootlab/trace';
+import type { Run } from '../types.ts';
+
+export interface SteadyState {
+  runId: string;
+  guest: string;
+  /** The run's --dense / --ksm settings, as a condition label ("dense, ksm", "ksm", "—"). */
+  settings: string;
+  /** VMMs present at the start and the end of the steady state, and the fewest instances sampled between. */
+  aliveStart: number;
+  aliveEnd: number;
+  aliveMinSampled: number | null;
+  seconds: number;
+  memoryPerVmKb: number;
+  /** VMM CPU (utime+stime) per VM, ms per second of steady state. */
+  cpuMsPerSecondPerVm: number;
+  cachesDropped: boolean;
+}
+
+interface SteadyData {
+  phase: string;
+  alive: number;
+  vmm_cpu_ms: number;
+  mem_available_kb: number;
+  mem_available_before_kb: number;
+  caches_dropped: boolean;
+}
+
+const dataOf = (e: EventRecord) => e.data as unknown as SteadyData;
+
+export function steadyStates(runs: readonly Run[]): SteadyState[] {
+  const out: SteadyState[] = [];
+  for (const run of runs) {
+    const events = run.events.filter((e) => e.kind === 'steady_state' && e.data);
+    for (let i = 0; i + 1 < events.length; i++) {
+      const start = events[i] as EventRecord;
+      const end = events[i + 1] as EventRecord;
+      const s = dataOf(start);
+      const e = dataOf(end);
+      if (s.phase !== 'start' || e.phase !== 'end' || e.alive === 0) continue;
+      const seconds = (end.t_ns - start.t_ns) / 1e9;
+      const between = run.samples.filter((x) => x.t_ns >= start.t_ns && x.t_ns <= end.t_ns).map((x) => x.running);
+      const plan = run.header.plan;
+      const settings = [plan.dense ? 'dense' : null, plan.ksm ? 'ksm' : null].filter(Boolean).join(', ') || '—';
+      out.push({
+        runId: run.runId,
+        guest: plan.guests.join(', '),
+        settings,
+        aliveStart: s.alive,
+        aliveEnd: e.alive,
+        aliveMinSampled: between.length ? Math.min(...between) : null,
+        seconds,
+        memoryPerVmKb: (e.mem_available_before_kb - e.mem_available_kb) / e.alive,
+        cpuMsPerSecondPerVm: seconds > 0 ? (e.vmm_cpu_ms - s.vmm_cpu_ms) / seconds / e.alive : 0,
+        cachesDropped: s.caches_dropped && e.caches_dropped,
+      });
+      i++;
+    }
+  }
+  return out;
+}
