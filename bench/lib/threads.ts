@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ThreadCounters {
-  /** "process comm/thread comm", e.g. "node/node", "bootlab-engine-/bootlab-engine-". */
+  /** "process comm/thread comm", e.g. "node/main", "bootlab-engine-/engine-writer". */
   name: string;
   pid: number;
   tid: number;
@@ -56,7 +56,8 @@ export function readTree(root: number, exclude: (comm: string) => boolean): Thre
       const status = read(`/proc/${pid}/task/${tid}/status`);
       if (sched === null || status === null) continue;
       const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-      const threadComm = /^Name:\s+(.*)$/m.exec(status)?.[1]?.trim() ?? '?';
+      // A process's first thread is named after the process: call it "main" (bootlab-engine's is its reader).
+      const threadComm = Number(tid) === pid ? 'main' : (/^Name:\s+(.*)$/m.exec(status)?.[1]?.trim() ?? '?');
       found.push({
         name: `${comm}/${threadComm}`,
         pid,
