@@ -371,8 +371,11 @@ static void write_end(FILE *f, int64_t end) {
   /* The recorder's own CPU time (children excluded) and ru_maxrss. Caution: Linux carries ru_maxrss over
    * execve, so when this recorder is started by a large process (e.g. Node) it reports that process's RSS
    * at fork time; bench/scale.ts reads VmHWM from /proc instead, which belongs to this image alone. */
-  fprintf(f, "},\"maxrss_kb\":%ld,\"utime_ms\":%.3f,\"stime_ms\":%.3f}\n", ru.ru_maxrss,
-          ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3, ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3);
+  /* nvcsw/nivcsw: how often its threads slept and were woken again, or were preempted (all threads, the
+   * exited ones included): bench/recorder-cost.ts prices bootlab's wake-ups against these. */
+  fprintf(f, "},\"maxrss_kb\":%ld,\"utime_ms\":%.3f,\"stime_ms\":%.3f,\"nvcsw\":%ld,\"nivcsw\":%ld}\n", ru.ru_maxrss,
+          ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3, ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3,
+          ru.ru_nvcsw, ru.ru_nivcsw);
 }
 
 static void usage(void) {

@@ -12,7 +12,10 @@
  *           child's exec: see launch_one);
  *   reader  epoll over the commands pipe, every VMM's stdout and stderr and a pidfd per VMM; stamps every
  *           read and exit;
- *   writer  hands the queued events to Node; if Node is slow the queue grows, nobody waits.
+ *   writer  hands the queued events to Node; if Node is slow the queue grows, nobody waits. Console bytes
+ *           are handed over at most every COALESCE_NS (their stamps are taken already, Node only reads
+ *           them): QEMU writes a serial console one byte per write(2), and a hand-over per byte woke Node
+ *           ~150 times per minkernel boot, on the cores the guest needs. Every other event goes at once.
  *
  * Death: the engine asks for SIGKILL when the recorder dies (and checks the recorder is still its parent),
  * each VMM asks for SIGKILL when the engine dies (and checks the engine is still its parent) before exec,
@@ -39,6 +42,11 @@
  *
  * Priority (--priority on, the default): the launch thread asks for SCHED_FIFO 20 and the reader 10, with
  * SCHED_RESET_ON_FORK so no VMM inherits it; failing that, nice -10 (reset in the child before exec).
+ * The reader holds SCHED_FIFO only while two or more VMMs are alive (a multi launch, where hundreds of
+ * booting guests would starve it and every stamp would come late). With one VMM — single mode — a
+ * real-time reader woken by each console byte preempted that VMM on its own core every time (the kernel
+ * wakes a real-time task where it last ran if a normal task runs there), ~500 times per minkernel boot;
+ * as a normal task it is woken on the idle core instead, as the paper's C recorder's reader is.
  *
  * Protocol, little-endian frames [u32 length of what follows][u8 type][payload]:
  *   Node -> engine  'A' u32 argv_id, u32 argc, argc NUL-terminated strings   (define a command line)
@@ -106,10 +114,13 @@ static void *xmalloc(size_t n) {
 /* ---- event queue (any thread appends; the writer thread drains) ---- */
 
 static pthread_mutex_t out_lock; /* priority-inheriting, like the others below: see init_locks */
-static pthread_cond_t out_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t out_cond;  /* on CLOCK_MONOTONIC: see init_locks */
 static char *out_buf;
 static size_t out_len, out_cap;
 static int out_closing;
+static int out_urgent;     /* the queue holds an event other than console bytes: hand it over now */
+static int out_coalescing; /* the writer is letting console bytes gather (until COALESCE_NS) */
+#define COALESCE_NS 5000000
 
 static void put(const void *p, size_t n) {
   if (out_len + n > out_cap) {
@@ -128,13 +139,17 @@ static void put(const void *p, size_t n) {
 static void emit(char type, uint32_t id, int64_t t, const void *a, size_t an, const void *b, size_t bn) {
   uint32_t len = (uint32_t)(1 + 4 + 8 + an + bn);
   pthread_mutex_lock(&out_lock);
+  int was_empty = out_len == 0;
   put(&len, 4);
   put(&type, 1);
   put(&id, 4);
   put(&t, 8);
   if (an) put(a, an);
   if (bn) put(b, bn);
-  pthread_cond_signal(&out_cond);
+  int urgent = type != 'O' && type != 'E';
+  out_urgent |= urgent;
+  /* Wake the writer only when it has nothing yet, or to cut its gathering short: not once per byte. */
+  if (was_empty || (urgent && out_coalescing)) pthread_cond_signal(&out_cond);
   pthread_mutex_unlock(&out_lock);
 }
 
@@ -151,6 +166,7 @@ static void emit_text(char type, const char *fmt, ...) {
 
 static void *writer_main(void *unused) {
   (void)unused;
+  pthread_setname_np(pthread_self(), "engine-writer");
   sigset_t pipe_only;
   sigemptyset(&pipe_only);
   sigaddset(&pipe_only, SIGPIPE);
@@ -165,6 +181,15 @@ static void *writer_main(void *unused) {
       pthread_mutex_unlock(&out_lock);
       return NULL;
     }
+    if (!out_urgent && !out_closing) {
+      int64_t until = now_ns() + COALESCE_NS;
+      struct timespec deadline = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+      out_coalescing = 1;
+      while (!out_urgent && !out_closing && pthread_cond_timedwait(&out_cond, &out_lock, &deadline) != ETIMEDOUT) {
+      }
+      out_coalescing = 0;
+    }
+    out_urgent = 0;
     /* swap buffers so appenders never wait for a write */
     char *b = out_buf;
     size_t n = out_len, c = out_cap;
@@ -611,6 +636,15 @@ static void raise_thread_priority(int fifo_priority, char *said, size_t said_n) 
 
 static char launch_priority[160] = "off";
 static int want_priority = 1;
+static int reader_fifo;   /* the reader got SCHED_FIFO at start, so it may take it again */
+static int reader_raised; /* the reader holds SCHED_FIFO now */
+
+/* SCHED_FIFO for the reader only while `many` VMMs are alive (see Priority above). */
+static void reader_priority_for(int many) {
+  if (!reader_fifo || many == reader_raised) return;
+  struct sched_param sp = {.sched_priority = many ? 10 : 0};
+  if (sched_setscheduler(0, (many ? SCHED_FIFO : SCHED_OTHER) | SCHED_RESET_ON_FORK, &sp) == 0) reader_raised = many;
+}
 
 /*
  * Memory emergency brake (--memory-floor-kb N): with hundreds of booting VMMs on few cores the recorder
@@ -637,6 +671,7 @@ static pthread_cond_t prio_cond = PTHREAD_COND_INITIALIZER;
 static int prio_done;
 
 static void *launch_entry(void *unused) {
+  pthread_setname_np(pthread_self(), "engine-launch");
   if (want_priority) raise_thread_priority(20, launch_priority, sizeof launch_priority);
   pthread_mutex_lock(&prio_lock);
   prio_done = 1;
@@ -658,6 +693,11 @@ static void init_locks(void) {
   for (size_t i = 0; i < sizeof locks / sizeof *locks; i++)
     if (pthread_mutex_init(locks[i], &attr) != 0) die("pthread_mutex_init");
   pthread_mutexattr_destroy(&attr);
+  pthread_condattr_t cattr;
+  pthread_condattr_init(&cattr);
+  pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+  if (pthread_cond_init(&out_cond, &cattr) != 0) die("pthread_cond_init");
+  pthread_condattr_destroy(&cattr);
 }
 
 int main(int argc, char **argv) {
@@ -716,6 +756,9 @@ int main(int argc, char **argv) {
   pthread_mutex_unlock(&prio_lock);
   char reader_priority[160] = "off";
   if (want_priority) raise_thread_priority(10, reader_priority, sizeof reader_priority);
+  reader_fifo = reader_raised = strncmp(reader_priority, "fifo:", 5) == 0;
+  if (reader_fifo) strcat(reader_priority, " with 2+ VMMs");
+  reader_priority_for(0);
   emit_text('H', "pid=%d;priority=%s;reader=%s;dense=%s", (int)self_pid, launch_priority, reader_priority, dense_said);
 
   static struct watch commands = {NULL, 'C', 0};
@@ -724,6 +767,10 @@ int main(int argc, char **argv) {
   int open_commands = 1;
   struct epoll_event events[256];
   for (;;) {
+    pthread_mutex_lock(&table_lock);
+    int many = live_children >= 2;
+    pthread_mutex_unlock(&table_lock);
+    reader_priority_for(many);
     if (!open_commands) {
       pthread_mutex_lock(&table_lock);
       unsigned live = live_children;
@@ -748,7 +795,9 @@ int main(int argc, char **argv) {
         }
       }
     }
-    int n = epoll_wait(epfd, events, 256, open_commands ? (memory_floor_kb > 0 && !braked ? 50 : -1) : 100);
+    /* The brake's own 50 ms wake-ups only while several VMMs are alive: one VMM (single mode) is Node's
+     * memory guard's to watch, and the check still runs whenever the reader wakes for its output. */
+    int n = epoll_wait(epfd, events, 256, open_commands ? (memory_floor_kb > 0 && !braked && many ? 50 : -1) : 100);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) die("epoll_wait");
     for (int i = 0; i < n; i++) {

@@ -59,18 +59,26 @@ export function readRssKb(pid: number): number | null {
 export function readGuestRamKb(pid: number, ramKb: number): number | null {
   const text = readOrNull(`/proc/${pid}/smaps`);
   if (text === null) return null;
+  // QEMU's smaps runs to thousands of lines: only mapping headers (they start with a lowercase hex digit;
+  // field lines with a capital) go through the regex, and only the RAM mapping's Rss line is parsed.
   let found = false;
   let total = 0;
   let inRam = false;
-  for (const line of text.split('\n')) {
-    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(\S*)/.exec(line);
-    if (head) {
-      const sizeKb = (Number.parseInt(head[2]!, 16) - Number.parseInt(head[1]!, 16)) / 1024;
-      inRam = sizeKb === ramKb && head[3] === '0' && head[4] === '';
-      found ||= inRam;
-      continue;
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const c = text.charCodeAt(start);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) {
+      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(\S*)/.exec(text.slice(start, end));
+      if (head) {
+        const sizeKb = (Number.parseInt(head[2]!, 16) - Number.parseInt(head[1]!, 16)) / 1024;
+        inRam = sizeKb === ramKb && head[3] === '0' && head[4] === '';
+        found ||= inRam;
+      }
+    } else if (inRam && text.startsWith('Rss:', start)) {
+      total += Number(/(\d+)/.exec(text.slice(start, end))?.[1] ?? 0);
     }
-    if (inRam && line.startsWith('Rss:')) total += Number(/(\d+)/.exec(line)?.[1] ?? 0);
+    start = end + 1;
   }
   return found ? total : null;
 }

@@ -3,6 +3,9 @@
 // /proc/loadavg) are read every tick, but per-instance files are read round-robin under a fixed budget
 // per tick, so a tick costs about the same with 10 instances or 1000. smaps_rollup (PSS) walks page
 // tables and is the costly one, so its budget is small; each sample says how stale its PSS sum is.
+// PSS is read only of instances that have booted: on a booting QEMU the walk cost ~3 ms of a 2-core host's
+// CPU per tick, taken from the guest being measured (issue 20), and a booting guest's memory is still
+// moving anyway. A single-mode run, whose only instance is always booting, therefore has no PSS.
 import type { SampleRecord } from '@bootlab/trace';
 import type { Instance } from './launch.ts';
 import { readLoad1, readMemInfo, readProcStat, readPssKb } from './proc.ts';
@@ -130,10 +133,12 @@ export class Sampler {
       this.readings.set(inst, r);
     }
     this.statCursor = (this.statCursor + statReads) % n;
+    const booted = alive.filter((i) => !i.isBooting);
+    const m = booted.length;
     let pssReads = 0;
-    for (; pssReads < Math.min(n, this.options.pssBudget) && (pssReads === 0 || !overBudget(deadline)); pssReads++) {
+    for (; pssReads < Math.min(m, this.options.pssBudget) && (pssReads === 0 || !overBudget(deadline)); pssReads++) {
       const k = pssReads;
-      const inst = alive[(this.pssCursor + k) % n]!;
+      const inst = booted[(this.pssCursor + k) % m]!;
       const pss = readPssKb(inst.pid!);
       if (pss === null) continue;
       const r = this.readings.get(inst) ?? { rssKb: null, pssKb: null, pssAt: null };
@@ -141,6 +146,6 @@ export class Sampler {
       r.pssAt = now;
       this.readings.set(inst, r);
     }
-    this.pssCursor = (this.pssCursor + pssReads) % n;
+    this.pssCursor = m ? (this.pssCursor + pssReads) % m : 0;
   }
 }
