@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BatchRecord, BootRecord, EndRecord, TraceRecord } from '@bootlab/trace';
 import { loadTraces } from '../analysis/src/load/files.ts';
-import { readMemInfo } from '../recorder/src/proc.ts';
+import { readMemInfo } from '../recorder/src/host/proc.ts';
 import { ensureBuilt, privateGuest, tempDir } from '../recorder/test/helpers.ts';
 import { ENGINE_SIGNALS, engineKillRun, summariseEngineKill, type EngineKillRun } from './engine-kill.ts';
 import {

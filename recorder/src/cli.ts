@@ -1,16 +1,16 @@
 // The recorder's commands: record, doctor, guests. Registered on the root `bootlab` program.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { formatDoctor, runDoctor } from './doctor.ts';
-import { buildGuests } from './guest-build.ts';
-import { builtinGuestNames, guestSetMembers } from './guests.ts';
-import { parseCountList, parseIntervalList } from './plan.ts';
-import { createProgress } from './progress.ts';
+import { formatDoctor, runDoctor } from './host/doctor.ts';
+import { buildGuests } from './guests/guest-build.ts';
+import { builtinGuestNames, guestSetMembers } from './guests/guests.ts';
+import { parseCountList, parseIntervalList } from './record/plan.ts';
+import { createProgress } from './record/progress.ts';
 import { probeImage, summarizeProbe } from './probe/probe.ts';
-import { PROFILES, type ProfileName } from './qemu-args.ts';
-import { record, type RecordResult } from './record.ts';
+import { PROFILES, type ProfileName } from './launch/qemu-args.ts';
+import { record, type RecordResult } from './record/record.ts';
 import { addSlurmRecordOptions, doctorOnSlurm, recordOnSlurm, registerSlurmCommands, type SlurmCliOptions } from './slurm/cli.ts';
-import type { AccelRequest } from './host.ts';
-import type { LauncherKind } from './launcher.ts';
+import type { AccelRequest } from './host/host.ts';
+import type { LauncherKind } from './launch/launcher.ts';
 
 const positiveNumber = (name: string) => (text: string) => {
   const v = Number(text);

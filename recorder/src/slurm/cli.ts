@@ -2,7 +2,7 @@
 // hidden commands the cluster runs (`campaign-shard` in each array task, `doctor-node` under srun).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { summarizeRecord } from '../cli.ts';
-import { parseCountList, parseIntervalList } from '../plan.ts';
+import { parseCountList, parseIntervalList } from '../record/plan.ts';
 import { CampaignError, type CampaignRecordOptions } from './campaign.ts';
 import { formatSlurmDoctor, nodeFacts, runSlurmDoctor } from './doctor.ts';
 import { runShard } from './shard.ts';
