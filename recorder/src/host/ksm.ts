@@ -1,4 +1,7 @@
-// `--ksm`: kernel samepage merging for the length of one run. Root only: it turns ksmd on (and makes it
+// Kernel samepage merging (KSM), both ways the recorder meets it.
+// As a host fact (readKsm): stored in the trace header, because KSM changes how much memory each idle
+// instance costs and takes CPU from guests while it scans, so hosts with and without it differ.
+// As `--ksm` (KsmSession): merging for the length of one run. Root only: it turns ksmd on (and makes it
 // scan faster), the launch engine marks every VMM merge-any with prctl(PR_SET_MEMORY_MERGE) before exec
 // (Linux >= 6.4; QEMU by itself marks only guest RAM mergeable), and the previous settings are written
 // back when the run ends — normally, on SIGINT/SIGTERM (the run's own cleanup), or at process exit.
@@ -96,4 +99,27 @@ export class KsmSession {
       }
     }
   }
+}
+
+export interface KsmState {
+  /** 0 off, 1 merging, 2 unmerging (/sys/kernel/mm/ksm/run). */
+  run: number;
+  pages_sharing: number | null;
+}
+
+function readInt(path: string): number | null {
+  try {
+    const v = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+    return Number.isInteger(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** KSM state, or null where the kernel has none. */
+export function readKsm(dir = '/sys/kernel/mm/ksm'): KsmState | null {
+  const run = readInt(join(dir, 'run'));
+  if (run === null) return null;
+  const sharing = readInt(join(dir, 'pages_sharing'));
+  return { run, pages_sharing: sharing !== null && sharing >= 0 ? sharing : null };
 }

@@ -9,8 +9,7 @@ import { BOOT_STATUSES, type BootStatus, type CampaignInfo, type EndRecord, type
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from '../host/host.ts';
 import { buildEngine, Engine } from '../launch/engine.ts';
-import { readKsm } from '../host/ksm-state.ts';
-import { KsmSession, readKsmCounters } from '../host/ksm.ts';
+import { KsmSession, readKsm, readKsmCounters } from '../host/ksm.ts';
 import { prepareLauncher, type LauncherKind } from '../launch/launcher.ts';
 import type { Instance } from '../launch/launch.ts';
 import { defaultMemoryFloorKb, LiveMemoryCost, MemoryGuard } from '../host/memory-guard.ts';

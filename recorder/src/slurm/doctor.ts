@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { runDoctor } from '../host/doctor.ts';
 import { GUESTS_DIR, REPO_ROOT } from '../guests/guests.ts';
-import { readKsm } from '../host/ksm-state.ts';
+import { readKsm } from '../host/ksm.ts';
 import { readMemInfo } from '../host/proc.ts';
 import { bootlabProvenance } from '../record/record.ts';
 import { CampaignError } from './campaign.ts';
