@@ -4,7 +4,7 @@
 // Stamps use the recorder's clock (process.hrtime.bigint, CLOCK_MONOTONIC), like console Te.
 import { connect, createServer, type Socket } from 'node:net';
 import type { Signal } from '../guests/descriptor.ts';
-import type { Clock } from '../launch/launch.ts';
+import type { Clock } from '../launch/clock.ts';
 
 /** At most one connection attempt per signal per this many ms: probing must not load the host. */
 export const PROBE_MIN_INTERVAL_MS = 20;

@@ -8,8 +8,9 @@ import type { BootStatus } from '@bootlab/trace';
 import { ConsoleMatcher } from '../console/console-matcher.ts';
 import { READY_NAME, SignalWatcher, type NonConsoleSignals, type SignalHit } from '../console/ready-signals.ts';
 import { readCpuMs, readGuestRamKb, readRssKb } from '../host/proc.ts';
+import type { Clock } from './clock.ts';
 
-export type Clock = () => bigint;
+export type { Clock } from './clock.ts';
 
 export interface LaunchSpec {
   /** The QEMU command line, argv[0] being the binary. */

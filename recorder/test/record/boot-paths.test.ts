@@ -9,7 +9,7 @@ import type { BootRecord } from '@bootlab/trace';
 import { findOvmf } from '../../src/guests/descriptor.ts';
 import { GUESTS_DIR } from '../../src/guests/guests.ts';
 import { record } from '../../src/record/record.ts';
-import { summarizeRecord } from '../../src/cli.ts';
+import { summarizeRecord } from '../../src/record/summary.ts';
 import { boots, ensureBuilt, readTrace, runOptions, tempDir } from '../helpers.ts';
 
 const out = tempDir('boot-paths');
