@@ -12,6 +12,10 @@
 // all booted). Then: no process of the run is alive 5 s after the signal, every trace line parses (a cut-off
 // last line is counted as data lost), and for SIGINT/SIGTERM the trace ends with an `interrupted` end record
 // and every instance that was launched has its boot record. Single-shot faults follow (see SINGLE_SHOTS).
+//
+// This file runs the campaign and is its CLI; the faults are signals.ts (signal and burst runs) and faults.ts
+// (single shots), engine-kill.ts (the launch engine signalled), the results' shape results.ts, the doc's
+// table table.ts, and the helpers they share lib.ts.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { arch, cpus, loadavg, release, totalmem } from 'node:os';
