@@ -6,7 +6,7 @@
 // "failed" for SIGKILL (the OOM killer, a crash).
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { privateGuest } from '../recorder/test/helpers.ts';
+import { privateGuest } from '@bootlab/recorder/test-support';
 import { hashSeed, hasHeader, inspectTrace, killAll, leftovers, mulberry32, sleep, startCli, TAG_VAR, uniform } from './lib.ts';
 
 export const ENGINE_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;

@@ -234,3 +234,19 @@ export function startCpuHogs(count: number): { stop: () => void } {
     },
   };
 }
+
+/** Waits for `check` (polled every 5 ms) or the run's end; false if it never held. */
+export async function until(check: () => boolean, exited: () => boolean, limitMs = 90_000): Promise<boolean> {
+  const end = performance.now() + limitMs;
+  while (performance.now() < end) {
+    if (check()) return true;
+    if (exited()) return false;
+    await sleep(5);
+  }
+  return false;
+}
+
+export function errorText(err: unknown): string {
+  const e = err as Error;
+  return `${e.name}: ${e.message.split('\n')[0]}`;
+}

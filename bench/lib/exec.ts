@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildLauncher } from '../../recorder/src/launcher.ts';
+import { buildLauncher } from '@bootlab/recorder';
 import { BENCH_DIR, REPO_ROOT, TMP_DIR } from './machine.ts';
 import { RECORDER_PID } from './recorder-pid.ts';
 

@@ -1,4 +1,4 @@
-// Child process of bench/spawn.ts: measures child_process.spawn exactly as recorder/src/launch.ts calls
+// Child process of bench/spawn.ts: measures child_process.spawn exactly as recorder/src/launch/launch.ts calls
 // it (stdio ignore/pipe/pipe), in a fresh Node process so the harness's own heap does not inflate fork().
 // Input: one JSON argument (ProbePlan). Output: one JSON line (ProbeResult) on stdout.
 //

@@ -2,7 +2,7 @@
  * bootlab-engine — the recorder's launch engine: it starts every VMM on an absolute schedule, reads every
  * console, and stamps each of those moments on CLOCK_MONOTONIC (the clock of Node's process.hrtime.bigint),
  * so that Node's own speed no longer moves any timestamp. Node plans, matches regexes, samples and writes;
- * this process only launches, reads and stamps (recorder/src/engine.ts is its other half).
+ * this process only launches, reads and stamps (recorder/src/launch/engine.ts is its other half).
  *
  *   bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense] [--merge-any]
  *

@@ -1,16 +1,17 @@
 // The recorder's commands: record, doctor, guests. Registered on the root `bootlab` program.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { formatDoctor, runDoctor } from './doctor.ts';
-import { buildGuests } from './guest-build.ts';
-import { builtinGuestNames, guestSetMembers } from './guests.ts';
-import { parseCountList, parseIntervalList } from './plan.ts';
-import { createProgress } from './progress.ts';
+import { formatDoctor, runDoctor } from './host/doctor.ts';
+import { buildGuests } from './guests/guest-build.ts';
+import { builtinGuestNames, guestSetMembers } from './guests/guests.ts';
+import { parseCountList, parseIntervalList } from './record/plan.ts';
+import { createProgress } from './record/progress.ts';
 import { probeImage, summarizeProbe } from './probe/probe.ts';
-import { PROFILES, type ProfileName } from './qemu-args.ts';
-import { record, type RecordResult } from './record.ts';
+import { PROFILES, type ProfileName } from './launch/qemu-args.ts';
+import { record } from './record/record.ts';
+import { summarizeRecord } from './record/summary.ts';
 import { addSlurmRecordOptions, doctorOnSlurm, recordOnSlurm, registerSlurmCommands, type SlurmCliOptions } from './slurm/cli.ts';
-import type { AccelRequest } from './host.ts';
-import type { LauncherKind } from './launcher.ts';
+import type { AccelRequest } from './host/host.ts';
+import type { LauncherKind } from './launch/launcher.ts';
 
 const positiveNumber = (name: string) => (text: string) => {
   const v = Number(text);
@@ -56,21 +57,6 @@ interface RecordCliOptions extends SlurmCliOptions {
   hold?: number;
   dropCaches: boolean;
   json: boolean;
-}
-
-export function summarizeRecord(result: RecordResult): string {
-  const counts = Object.entries(result.counts)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const lines = [`${result.path}: ${result.status}, ${result.boots} boot(s) (${counts || 'none'}), accelerator ${result.accel}`];
-  // A failed boot should say why without opening the trace: its status, error, and last console lines.
-  for (const f of result.failures ?? []) {
-    const statuses = Object.entries(f.statuses).map(([k, v]) => `${v} ${k}`).join(', ');
-    lines.push(`  ${f.guest}: ${f.failed} failed (${statuses})${f.error ? `: ${f.error}` : ''}`);
-    for (const line of f.lastLines) lines.push(`    | ${line}`);
-  }
-  return lines.join('\n');
 }
 
 export function registerRecorderCommands(program: Command): void {

@@ -3,9 +3,9 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTraceLine, type TraceRecord } from '@bootlab/trace';
-import { buildGuests } from '../src/guest-build.ts';
-import { GUESTS_DIR } from '../src/guests.ts';
-import type { RecordOptions } from '../src/record.ts';
+import { buildGuests } from '../src/guests/guest-build.ts';
+import { GUESTS_DIR } from '../src/guests/guests.ts';
+import type { RecordOptions } from '../src/record/record.ts';
 
 /** Build a built-in guest if its images are missing or stale (skipped when up to date). */
 export async function ensureBuilt(name: string): Promise<void> {

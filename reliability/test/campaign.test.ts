@@ -5,8 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../recorder/test/helpers.ts';
-import { DOC_PATH, phaseSchedule, PHASES, renderTable, runCampaign, SIGNALS, SINGLE_SHOT_NAMES, TABLE_BEGIN, TABLE_END, updateDoc } from '../campaign.ts';
+import { tempDir } from '@bootlab/recorder/test-support';
+import { runCampaign } from '../campaign.ts';
+import { SINGLE_SHOT_NAMES } from '../faults.ts';
+import { PHASES, SIGNALS } from '../results.ts';
+import { phaseSchedule } from '../signals.ts';
+import { DOC_PATH, renderTable, TABLE_BEGIN, TABLE_END, updateDoc } from '../table.ts';
 
 test('moments are stratified over the three phases and reproducible from the seed', () => {
   const a = phaseSchedule(20, 42, 'SIGKILL');

@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GUESTS_DIR } from '../../recorder/src/guests.ts';
-import { ensureBuilt, tempDir } from '../../recorder/test/helpers.ts';
+import { GUESTS_DIR } from '@bootlab/recorder';
+import { ensureBuilt, tempDir } from '@bootlab/recorder/test-support';
 import { inspectTrace, leftovers, runCli, TAG_VAR } from '../lib.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,7 +3,7 @@
 import { fmtInterval, fmtMs } from '../export/format.ts';
 import { launchLabel } from '../features/conditions.ts';
 import type { Analysis } from '../report/analyze.ts';
-import type { Table } from '../report/tables.ts';
+import type { Table } from '../export/table.ts';
 import { cmp } from '../warnings.ts';
 import { hostFacts } from './hosts.ts';
 

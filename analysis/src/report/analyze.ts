@@ -1,36 +1,16 @@
 // One call from a TraceSet to everything a report shows: features, classes, chart specs, warnings. Pure;
 // rendering and writing files come after (render/, report/write.ts).
 import { buildCharts } from '../charts/index.ts';
-import type { NamedChart } from '../charts/common.ts';
-import { classify, type Classification, type KOption } from '../classify/classify.ts';
+import { classify } from '../classify/classify.ts';
 import { DEFAULT_CLUSTER_RESAMPLES } from '../classify/exploratory.ts';
-import type { PaperClass } from '../classify/references.ts';
-import { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED, type Features } from '../features/compute.ts';
+import { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED } from '../features/compute.ts';
 import type { TraceSet } from '../types.ts';
 import { sortWarnings, type Warning } from '../warnings.ts';
 import { hostLoadWarnings } from './caveats.ts';
+import type { Analysis, AnalyzeOptions } from './analysis.ts';
 import { hostWarnings } from '../hosts/hosts.ts';
 
-export interface AnalyzeOptions {
-  k?: KOption;
-  seed?: number;
-  /** Bootstrap resamples for confidence intervals of medians. */
-  resamples?: number;
-  /** Bootstrap replicates for the exploratory clusters' stability. */
-  classResamples?: number;
-  /** References beyond the built-in guests: guest name → class. */
-  references?: Readonly<Record<string, PaperClass>>;
-}
-
-export interface Analysis {
-  traces: TraceSet;
-  features: Features;
-  classification: Classification;
-  charts: NamedChart[];
-  /** Loading, feature and classification warnings, sorted. */
-  warnings: Warning[];
-  options: Required<AnalyzeOptions>;
-}
+export type { Analysis, AnalyzeOptions } from './analysis.ts';
 
 export function analyze(traces: TraceSet, loadWarnings: readonly Warning[] = [], options: AnalyzeOptions = {}): Analysis {
   const opts: Required<AnalyzeOptions> = {

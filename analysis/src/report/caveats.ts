@@ -10,7 +10,7 @@ import { MODIFIED_Z_THRESHOLD } from '../features/outliers.ts';
 import { fmtMs } from '../export/format.ts';
 import type { Run, TraceSet } from '../types.ts';
 import type { Warning, WarningKind } from '../warnings.ts';
-import type { Analysis } from './analyze.ts';
+import type { Analysis } from './analysis.ts';
 
 export type CaveatId = 'accelerator' | 'host-load' | 'outliers' | 'low-confidence' | 'memory-guard';
 

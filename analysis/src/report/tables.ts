@@ -7,16 +7,9 @@ import { classText, decidedByText, nearestText } from '../classify/describe.ts';
 import type { Analysis } from './analyze.ts';
 import { hostComparisonTable, hostTable, showHostTables } from '../hosts/tables.ts';
 import { steadyStates } from '../features/steady-state.ts';
+import type { Table } from '../export/table.ts';
 
-export interface Table {
-  caption: string;
-  headers: string[];
-  rows: string[][];
-  /** Columns holding numbers (right-aligned). */
-  numeric?: number[];
-  /** Columns of free text that may wrap; every other cell stays on one line (intervals, labels). */
-  wrap?: number[];
-}
+export type { Table } from '../export/table.ts';
 
 /** 95% CI of a guest's single-instance median ΔT: from its single-mode condition where it was classified. */
 export function singleMedianCi(a: Analysis, guest: string): { lo: number; hi: number } | null {

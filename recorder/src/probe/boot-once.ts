@@ -2,7 +2,7 @@
 // console has been quiet for a while, the VMM exits, or a time limit. Discovery, not measurement: the
 // timed path stays in launch.ts; this only needs to see what the guest prints and when.
 import { spawn } from 'node:child_process';
-import { lastMeaningfulLines } from '../failure-lines.ts';
+import { lastMeaningfulLines } from '../console/failure-lines.ts';
 
 export interface ConsoleLine {
   /** ms since the spawn. */

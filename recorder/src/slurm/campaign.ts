@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { BatchPlan } from '../plan.ts';
+import type { BatchPlan } from '../record/plan.ts';
 
 export const CAMPAIGN_SCHEMA = 'bootlab.campaign/1';
 export const MANIFEST_FILE = 'campaign.json';

@@ -1,8 +1,8 @@
 // The Slurm side of the command line: `record --slurm` options and action, `doctor --slurm`, and the two
 // hidden commands the cluster runs (`campaign-shard` in each array task, `doctor-node` under srun).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { summarizeRecord } from '../cli.ts';
-import { parseCountList, parseIntervalList } from '../plan.ts';
+import { summarizeRecord } from '../record/summary.ts';
+import { parseCountList, parseIntervalList } from '../record/plan.ts';
 import { CampaignError, type CampaignRecordOptions } from './campaign.ts';
 import { formatSlurmDoctor, nodeFacts, runSlurmDoctor } from './doctor.ts';
 import { runShard } from './shard.ts';

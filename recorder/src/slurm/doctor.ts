@@ -6,11 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { runDoctor } from '../doctor.ts';
-import { GUESTS_DIR, REPO_ROOT } from '../guests.ts';
-import { readKsm } from '../ksm.ts';
-import { readMemInfo } from '../proc.ts';
-import { bootlabProvenance } from '../record.ts';
+import { runDoctor } from '../host/doctor.ts';
+import { GUESTS_DIR, REPO_ROOT } from '../guests/guests.ts';
+import { readKsm } from '../host/ksm.ts';
+import { readMemInfo } from '../host/proc.ts';
+import { bootlabProvenance } from '../record/record.ts';
 import { CampaignError } from './campaign.ts';
 import { partitionNodes, srunPerNode } from './slurm.ts';
 

@@ -4,9 +4,9 @@
 import { existsSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { CampaignInfo } from '@bootlab/trace';
-import { createProgress } from '../progress.ts';
-import type { ProfileName } from '../qemu-args.ts';
-import { bootlabProvenance, record, type RecordResult } from '../record.ts';
+import { createProgress } from '../record/progress.ts';
+import type { ProfileName } from '../launch/qemu-args.ts';
+import { bootlabProvenance, record, type RecordResult } from '../record/record.ts';
 import { CampaignError, readManifest, shardTracePath, type CampaignManifest } from './campaign.ts';
 import { shardTraceStatus } from './shard-trace.ts';
 

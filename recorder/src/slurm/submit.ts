@@ -1,10 +1,10 @@
 // `bootlab record … --slurm`: plan the campaign (or pick up an unfinished one with --resume), hand the shards
 // to Slurm as one job array, and watch it (watch.ts) until every task has ended.
 import { resolve } from 'node:path';
-import { descriptorPathFor, REPO_ROOT, resolveGuest } from '../guests.ts';
-import { findExecutable } from '../host.ts';
-import { planBatches } from '../plan.ts';
-import { bootlabProvenance } from '../record.ts';
+import { descriptorPathFor, REPO_ROOT, resolveGuest } from '../guests/guests.ts';
+import { findExecutable } from '../host/host.ts';
+import { planBatches } from '../record/plan.ts';
+import { bootlabProvenance } from '../record/record.ts';
 import {
   campaignExists,
   CampaignError,
