@@ -5,10 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { BootStatus } from '@bootlab/trace';
-import { ConsoleMatcher } from './console-matcher.ts';
-import type { LaunchFail } from './descriptor.ts';
-import { READY_NAME, SignalWatcher, type NonConsoleSignals, type SignalHit } from './ready-signals.ts';
-import { readCpuMs, readGuestRamKb, readRssKb } from './proc.ts';
+import { ConsoleMatcher } from '../console/console-matcher.ts';
+import type { LaunchFail } from '../guests/descriptor.ts';
+import { READY_NAME, SignalWatcher, type NonConsoleSignals, type SignalHit } from '../console/ready-signals.ts';
+import { readCpuMs, readGuestRamKb, readRssKb } from '../host/proc.ts';
 import type { Clock } from './clock.ts';
 
 export type { Clock } from './clock.ts';

@@ -4,9 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { decideAccel, probeQemu, type AccelRequest } from '../host.ts';
-import { parseDescriptor } from '../descriptor.ts';
-import { buildQemuArgv, type ProfileName } from '../qemu-args.ts';
+import { decideAccel, probeQemu, type AccelRequest } from '../host/host.ts';
+import { parseDescriptor } from '../guests/descriptor.ts';
+import { buildQemuArgv, type ProfileName } from '../launch/qemu-args.ts';
 import { bootOnce, type BootCapture, type ConsoleLine } from './boot-once.ts';
 import { detectImage, type Detection } from './detect.ts';
 import { FAILURE_LINE, LOADER_NOISE, READYISH, RESET_BANNER, failureLine, floodRefusal, looksFailed, propose, proposeFail, type Proposal } from './propose.ts';

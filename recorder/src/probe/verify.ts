@@ -4,8 +4,8 @@
 // the firmware banner does not come back (a reset) and the VMM does not exit with a non-zero code.
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { launchFail, type ResolvedGuest } from '../descriptor.ts';
-import { Instance } from '../launch.ts';
+import { launchFail, type ResolvedGuest } from '../guests/descriptor.ts';
+import { Instance } from '../launch/launch.ts';
 import { cleanLine } from './boot-once.ts';
 import { FAILURE_LINE, LOADER_NOISE, RESET_BANNER } from './propose.ts';
 

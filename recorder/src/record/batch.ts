@@ -1,13 +1,13 @@
 // Runs one planned batch: a single-mode series of back-to-back boots, or a multi-mode launch of n
 // instances at a fixed interval. Turns each instance's outcome into a boot record as soon as it is known.
 import type { BatchRecord, BootRecord } from '@bootlab/trace';
-import { launchFail, signalKind, type ResolvedGuest } from './descriptor.ts';
-import type { Engine } from './engine.ts';
-import { lastMeaningfulLines } from './failure-lines.ts';
-import { Instance, launch, type BootOutcome, type Clock, type LaunchSpec } from './launch.ts';
-import { guestRamKbOf } from './proc.ts';
-import { bootingCostKb, type LiveMemoryCost, type MemoryGuard } from './memory-guard.ts';
-import { freePorts, splitSignals } from './ready-signals.ts';
+import { launchFail, signalKind, type ResolvedGuest } from '../guests/descriptor.ts';
+import type { Engine } from '../launch/engine.ts';
+import { lastMeaningfulLines } from '../console/failure-lines.ts';
+import { Instance, launch, type BootOutcome, type Clock, type LaunchSpec } from '../launch/launch.ts';
+import { guestRamKbOf } from '../host/proc.ts';
+import { bootingCostKb, type LiveMemoryCost, type MemoryGuard } from '../host/memory-guard.ts';
+import { freePorts, splitSignals } from '../console/ready-signals.ts';
 import type { BatchPlan } from './plan.ts';
 
 export interface RunState {

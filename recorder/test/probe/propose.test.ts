@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectImage } from '../src/probe/detect.ts';
-import { floodRefusal, lineRegex, looksFailed, propose, proposeFail } from '../src/probe/propose.ts';
-import { tempDir } from './helpers.ts';
+import { detectImage } from '../../src/probe/detect.ts';
+import { floodRefusal, lineRegex, looksFailed, propose, proposeFail } from '../../src/probe/propose.ts';
+import { tempDir } from '../helpers.ts';
 
 const dir = tempDir('detect');
 const file = (name: string, bytes: Buffer) => {

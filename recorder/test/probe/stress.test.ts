@@ -5,10 +5,10 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GUESTS_DIR } from '../src/guests.ts';
-import { probeImage, summarizeProbe, type ProbeResult } from '../src/probe/probe.ts';
-import { record } from '../src/record.ts';
-import { boots, ensureBuilt, readTrace, runOptions, tempDir } from './helpers.ts';
+import { GUESTS_DIR } from '../../src/guests/guests.ts';
+import { probeImage, summarizeProbe, type ProbeResult } from '../../src/probe/probe.ts';
+import { record } from '../../src/record/record.ts';
+import { boots, ensureBuilt, readTrace, runOptions, tempDir } from '../helpers.ts';
 
 const out = tempDir('probe-stress');
 const image = join(GUESTS_DIR, 'unikernel', 'build', 'unikernel.elf');

@@ -3,10 +3,10 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ConsoleMatcher, type FailHit } from '../src/console-matcher.ts';
-import { DescriptorError, launchFail, parseDescriptor } from '../src/descriptor.ts';
-import { record } from '../src/record.ts';
-import { boots, ensureBuilt, privateGuest, readTrace, runOptions, tempDir } from './helpers.ts';
+import { ConsoleMatcher, type FailHit } from '../../src/console/console-matcher.ts';
+import { DescriptorError, launchFail, parseDescriptor } from '../../src/guests/descriptor.ts';
+import { record } from '../../src/record/record.ts';
+import { boots, ensureBuilt, privateGuest, readTrace, runOptions, tempDir } from '../helpers.ts';
 
 const out = tempDir('fail-signal');
 

@@ -4,7 +4,7 @@
 // and CPU per VM) are analysis's: analysis/src/features/steady-state.ts.
 import { writeFileSync } from 'node:fs';
 import type { EventRecord } from '@bootlab/trace';
-import type { Instance } from './launch.ts';
+import type { Instance } from '../launch/launch.ts';
 import { readMemInfo, readProcStat } from './proc.ts';
 
 /** Drop the page cache (root); false when not permitted. */

@@ -3,8 +3,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { record } from '../src/record.ts';
-import { boots, ensureBuilt, privateGuest, readTrace, runOptions, tempDir } from './helpers.ts';
+import { record } from '../../src/record/record.ts';
+import { boots, ensureBuilt, privateGuest, readTrace, runOptions, tempDir } from '../helpers.ts';
 
 before(async () => {
   await ensureBuilt('minkernel');

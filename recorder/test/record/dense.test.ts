@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { record } from '../src/record.ts';
-import { buildEngine, Engine } from '../src/engine.ts';
-import { loadTraces } from '../../analysis/src/index.ts';
-import { ensureBuilt, privateGuest, processesWith, readTrace, runOptions, tempDir, waitFor } from './helpers.ts';
+import { record } from '../../src/record/record.ts';
+import { buildEngine, Engine } from '../../src/launch/engine.ts';
+import { loadTraces } from '../../../analysis/src/index.ts';
+import { ensureBuilt, privateGuest, processesWith, readTrace, runOptions, tempDir, waitFor } from '../helpers.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/bootlab.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/bootlab.mjs', import.meta.url));
 const out = tempDir('dense');
 const ADDR_NO_RANDOMIZE = 0x0040000;
 
