@@ -10,10 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 import { parseTraceLine, type BootRecord } from '@bootlab/trace';
-import { buildGuests } from '../recorder/src/guests/guest-build.ts';
-import { GUESTS_DIR, REPO_ROOT } from '../recorder/src/guests/guests.ts';
-import { probeImage, type ProbeOptions } from '../recorder/src/probe/probe.ts';
-import { record } from '../recorder/src/record/record.ts';
+import { buildGuests, GUESTS_DIR, probeImage, record, REPO_ROOT, type ProbeOptions } from '@bootlab/recorder';
 import { bootstrapMedianCi, round } from './lib/stats.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '10' }, only: { type: 'string' } } });

@@ -4,8 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { steadyStates } from '../analysis/src/features/steady-state.ts';
-import { analyze, findDatasets, loadTraces, type Analysis, type Run } from '@bootlab/analysis';
+import { analyze, findDatasets, loadTraces, steadyStates, type Analysis, type Run } from '@bootlab/analysis';
 import { EXPERIMENTS } from './experiments.ts';
 
 const DATASETS = dirname(fileURLToPath(import.meta.url));
