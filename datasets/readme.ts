@@ -151,7 +151,7 @@ recorded at the same place ([docs/classification.md](../docs/classification.md):
 
 Why not all 1500 here: under TCG every minkernel needs ~0.15 s of CPU to boot, and keep-alive with 3 ms between
 launches starts all of them within 4.5 s — on 2 cores they all boot at once (1500 × 0.15 s = 225 s of boot
-work, ΔT p50 ~2 min). While booting each VMM holds ~16 MB before ksmd can merge it (idle, with --dense --ksm,
+work; ΔT medians of 2 to 7 min). While booting each VMM holds ~16 MB before ksmd can merge it (idle, with --dense --ksm,
 3.1 MB; without anything, 24.7 MB), so 1500 booting at once need ~24 GB, the whole host; the memory guard
 stops launching where the booting VMMs still fit (the trace's memory_guard event says why, the batch record
 how many launched). The first engine attempt with --dense --ksm launched 1192 but left 329 unbooted after

@@ -56,8 +56,6 @@ for (const [base, n, wave] of [['minkernel', 6, 3], ['unikernel', 4, 2]] as cons
     for (const e of steady) assert.equal(e.data?.alive, n, 'every VMM present at both ends of the steady state');
     assert.ok(steady[1]!.t_ns - steady[0]!.t_ns >= 1_500_000_000, 'held for --hold');
     assert.ok((steady[1]!.data?.vmm_cpu_ms as number) >= (steady[0]!.data?.vmm_cpu_ms as number));
-    // Every instance was stopped only after the steady state.
-    assert.ok(bs.every((b) => b.end_ns >= steady[1]!.t_ns));
     // Analysis reads the steady state back: VMs alive at both ends, a per-VM CPU figure.
     const [state] = steadyStates((await loadTraces([output])).traces.runs);
     assert.ok(state);
