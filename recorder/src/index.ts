@@ -6,7 +6,7 @@ export * from './host/host.ts';
 export * from './record/plan.ts';
 export * from './launch/launch.ts';
 export * from './launch/launcher.ts';
-export { ENGINE_SOURCE } from './launch/engine.ts';
+export { buildEngine, Engine, ENGINE_SOURCE } from './launch/engine.ts';
 export * from './record/record.ts';
 export * from './guests/guests.ts';
 export * from './guests/guest-build.ts';

@@ -9,12 +9,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventRecord } from '@bootlab/trace';
-import { record } from '../../src/record/record.ts';
-import { loadTraces } from '../../../analysis/src/index.ts';
-import { steadyStates } from '../../../analysis/src/features/steady-state.ts';
-import { boots, ensureBuilt, privateGuest, processesWith, readTrace, runOptions, tempDir, waitFor } from '../helpers.ts';
+import { record } from '@bootlab/recorder';
+import { loadTraces, steadyStates } from '@bootlab/analysis';
+import { boots, ensureBuilt, privateGuest, processesWith, readTrace, runOptions, tempDir, waitFor } from '@bootlab/recorder/test-support';
 
-const BIN = fileURLToPath(new URL('../../../bin/bootlab.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/bootlab.mjs', import.meta.url));
 const out = tempDir('waves');
 
 before(async () => {

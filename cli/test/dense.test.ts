@@ -8,12 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { record } from '../../src/record/record.ts';
-import { buildEngine, Engine } from '../../src/launch/engine.ts';
-import { loadTraces } from '../../../analysis/src/index.ts';
-import { ensureBuilt, privateGuest, processesWith, readTrace, runOptions, tempDir, waitFor } from '../helpers.ts';
+import { buildEngine, Engine, record } from '@bootlab/recorder';
+import { loadTraces } from '@bootlab/analysis';
+import { ensureBuilt, privateGuest, processesWith, readTrace, runOptions, tempDir, waitFor } from '@bootlab/recorder/test-support';
 
-const BIN = fileURLToPath(new URL('../../../bin/bootlab.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/bootlab.mjs', import.meta.url));
 const out = tempDir('dense');
 const ADDR_NO_RANDOMIZE = 0x0040000;
 
