@@ -47,7 +47,10 @@ test('a second guest reuses the references recorded under the same conditions', 
   assert.match(r.stderr, /references on pc-seabios, single: reusing /);
   assert.match(r.stderr, /references on pc-seabios, sweep: reusing /);
   assert.deepEqual(readdirSync(join(out, 'traces')).filter((f) => f.startsWith('references-')), before);
-  assert.match(r.stdout, /^ {2}minkernel-exit +baseline +\d+% +minkernel/m);
+  // minkernel-exit is the minkernel: never confidently anything else. With two guests of a 1, 2, 5 sweep on a
+  // loaded CI host its slope can come out ×2 the baseline's by chance (observed once), and then the work axes
+  // lean to LibOS while the definition axes say baseline: an honest "baseline or LibOS (uncertain)".
+  assert.match(r.stdout, /^ {2}minkernel-exit +(baseline +\d+% +minkernel|baseline or LibOS \(uncertain\) )/m);
 });
 
 test('a guest named like a reference, or an unknown reference, is one line before anything runs', () => {
