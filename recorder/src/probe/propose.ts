@@ -22,9 +22,24 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+const MAC = /((?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2})/;
+const MAC_REGEX = '[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}';
+
+/** Runs of hex digits with a decimal digit become [0-9a-f]+ (\d+ when all decimal); the rest is literal. */
+function numbersOf(text: string): string {
+  return text
+    .split(/([0-9A-Fa-f]*\d[0-9A-Fa-f]*)/)
+    .map((piece, i) => {
+      if (i % 2 === 0) return escapeRegex(piece);
+      // Only whole tokens: "x86_64" keeps its digits attached to letters outside hex.
+      return /^\d+$/.test(piece) ? '\\d+' : '[0-9A-Fa-f]+';
+    })
+    .join('');
+}
+
 /**
  * A regex for a console line that still matches when numbers change from boot to boot: runs of hex digits
- * that contain a decimal digit become [0-9a-f]+ (\d+ when all decimal), runs of spaces " +"; a leading kernel timestamp
+ * that contain a decimal digit become [0-9a-f]+ (\d+ when all decimal), a MAC address any MAC, runs of spaces " +"; a leading kernel timestamp
  * "[    1.234567]" is dropped (the regex is then not anchored); long lines keep their first words.
  */
 export function lineRegex(text: string, full = false): string {
@@ -44,18 +59,15 @@ export function lineRegex(text: string, full = false): string {
   }
   const tokens = body.split(/(\s+)/).map((part) => {
     if (/^\s+$/.test(part)) return part === ' ' ? ' ' : '[ \\t]+';
+    // A MAC address is one token: QEMU's default 52:54:00:12:34:56 is all decimal, another VM's has letters.
     return part
-      .split(/([0-9A-Fa-f]*\d[0-9A-Fa-f]*)/)
-      .map((piece, i) => {
-        if (i % 2 === 0) return escapeRegex(piece);
-        // Only whole tokens: "x86_64" keeps its digits attached to letters outside hex.
-        return /^\d+$/.test(piece) ? '\\d+' : '[0-9A-Fa-f]+';
-      })
+      .split(MAC)
+      .map((chunk, m) => (m % 2 === 1 ? MAC_REGEX : numbersOf(chunk)))
       .join('');
   });
   // A number or hex run at the end must be seen whole: the console arrives in reads of any size (the launch
   // engine stamps each as it comes), and "mac=…:34:5" of a read cut mid-line would match "\d+" already.
-  const tail = /(\\d\+|\[0-9A-Fa-f\]\+)$/.test(tokens.join('')) ? '(?=\\s)' : '';
+  const tail = /(\\d\+|\[0-9A-Fa-f\]\+|\{5\})$/.test(tokens.join('')) ? '(?=\\s)' : '';
   return `${anchored ? '^' : ''}${lead}${tokens.join('')}${tail}`;
 }
 

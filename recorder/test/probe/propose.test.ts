@@ -54,6 +54,11 @@ test('a console line becomes a regex that survives changing numbers and kernel t
   assert.equal(lineRegex('minkernel: ready'), '^minkernel: ready');
   const uk = lineRegex('unikernel: ready mac=52:54:00:12:34:56 rng=8f90e534c4e663cd', true);
   assert.ok(new RegExp(uk).test('unikernel: ready mac=52:54:00:12:34:57 rng=0123456789abcdef\n'), uk);
+  // Another VM's MAC has letters where QEMU's default has none: still the same line.
+  assert.ok(new RegExp(uk).test('unikernel: ready mac=52:54:00:ab:cd:ef rng=0123456789abcdef\n'), uk);
+  const macLast = lineRegex('eth0 up mac=52:54:00:12:34:56');
+  assert.ok(new RegExp(macLast, 'm').test('eth0 up mac=0a:1b:2c:3d:4e:5f\n'), macLast);
+  assert.ok(!new RegExp(macLast, 'm').test('eth0 up mac=52:54:00:12:34:5'), `a MAC cut mid-read is not seen whole: ${macLast}`);
   // A read that ends inside the last number is not the line yet (the next read completes it).
   const cut = lineRegex('unikernel: ready mac=52:54:00:12:34:56 rng=8f90e534c4e663cd');
   assert.ok(!new RegExp(cut, 'm').test('unikernel: ready mac=52:54:00:12:34:5'), cut);
