@@ -47,9 +47,10 @@ export const EXPERIMENTS: readonly Experiment[] = [
     // Re-recorded 2026-12-06 with --dense --ksm (issue 20): THP and ASLR off and KSM merge-any bring an idle
     // minkernel to ~3 MB, but while booting each VMM holds ~16 MB before ksmd merges it, and under TCG on 2
     // cores all of them boot at once (~0.15 s of CPU each: 1500 x 0.15 s = 225 s of boot work for 2 cores).
-    // 18 MiB per booting instance (measured 17.5) and a 3 GiB floor (left to other work on this shared host) let the guard
-    // stop where the booting VMMs still fit; on a KVM host the full 1500 boot one after another.
-    args: ['minkernel', '--mode', 'multi', '-n', '1500', '--interval', '3', '--keep-alive', '--dense', '--ksm', '--booting-mb', '18', '--memory-floor', '3072', ...LONG],
+    // 19 MiB per booting instance (at 18, a re-run saw ~19 MB per booting VMM and the engine's own brake fired with
+    // 1129 booting) and a 3 GiB floor (left to other work on this shared host) let the guard stop where the booting
+    // VMMs still fit; on a KVM host the full 1500 boot one after another.
+    args: ['minkernel', '--mode', 'multi', '-n', '1500', '--interval', '3', '--keep-alive', '--dense', '--ksm', '--booting-mb', '19', '--memory-floor', '3072', ...LONG],
     purpose: "the paper's Figure 2: keep-alive minkernels 3 ms apart until the memory guard stops launching",
   },
   {
