@@ -1,20 +1,23 @@
-// `node --import tsx bench/boot-paths.ts [--n 10] [--only probe]`: ΔT of every boot path and ready signal on
+// `node --import tsx bench/boot-paths.ts [--n 10] [--only probe [--guests a,b]]`: ΔT of every boot path and ready signal on
 // this machine, and ΔT recorded with descriptors written by `bootlab guests probe` next to the hand-written
 // ones (same image, boots interleaved one by one: probed, hand-written, probed, …), with the ratio of the
 // medians and its bootstrap 95 % interval. Writes bench/results/boot-paths.json and boot-paths.md; with
-// `--only probe` only the probed-vs-hand-written part, to probe-vs-hand.json and .md.
+// `--only probe` only the probed-vs-hand-written part, to probe-vs-hand.json and .md; `--guests` re-runs only
+// those images and keeps the other rows of the file (each row says when it was recorded).
 // A benchmark, not a test: nothing fails on a number.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 import { parseTraceLine, type BootRecord } from '@bootlab/trace';
 import { buildGuests, GUESTS_DIR, probeImage, record, REPO_ROOT, type ProbeOptions } from '@bootlab/recorder';
 import { bootstrapMedianCi, round } from './lib/stats.ts';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '10' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '10' }, only: { type: 'string' }, guests: { type: 'string' } } });
 const ONLY_PROBE = values.only === 'probe';
+const ONLY_GUESTS = values.guests?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+if (ONLY_GUESTS && !ONLY_PROBE) throw new Error('--guests goes with --only probe');
 const N = Number(values.n);
 const g = (...p: string[]) => join(GUESTS_DIR, ...p);
 const tmp = join(REPO_ROOT, 'bench', 'results', 'tmp', 'boot-paths');
@@ -58,6 +61,21 @@ function stressUnikernels(): Array<{ name: string; hand: string; append: string;
     const hand = g('stress', name, 'guest.json');
     const d = JSON.parse(readFileSync(hand, 'utf8')) as { append: string; memory_mb?: number };
     return { name, hand, append: d.append, memoryMb: d.memory_mb === 50 ? undefined : d.memory_mb };
+  });
+}
+
+/**
+ * guests/stress members with an image of their own (a Linux build, the heavy unikernel): the probe gets the
+ * image, initrd, command line and memory of the hand-written descriptor, nothing else.
+ */
+function stressOwnImages(): Array<{ name: string; hand: string; extra: Partial<ProbeOptions>; image: string; slow: boolean }> {
+  const names = ['unikernel-heavy', 'linux-generic', 'linux-quiet', 'linux-inittab'];
+  return names.map((name) => {
+    const hand = g('stress', name, 'guest.json');
+    const d = JSON.parse(readFileSync(hand, 'utf8')) as { kernel: string; initrd?: string; append?: string; memory_mb?: number };
+    const at = (p: string) => resolve(dirname(hand), p);
+    const extra: Partial<ProbeOptions> = { append: d.append, memoryMb: d.memory_mb === 50 ? undefined : d.memory_mb, ...(d.initrd ? { initrd: at(d.initrd) } : {}) };
+    return { name, hand, extra, image: at(d.kernel), slow: name.startsWith('linux') };
   });
 }
 
@@ -111,12 +129,16 @@ async function main(): Promise<void> {
       probe: probeOpts(g('unikernel', 'build', 'unikernel.elf'), `p-${m.name}`, { append: m.append, memoryMb: m.memoryMb }),
       n: N,
     })),
-  ];
+    ...stressOwnImages().map((m) => ({ name: m.name, hand: m.hand, probe: probeOpts(m.image, `p-${m.name}`, m.extra), n: m.slow ? Math.max(4, Math.ceil(N / 2)) : N })),
+  ].filter((pair) => !ONLY_GUESTS || ONLY_GUESTS.includes(pair.name));
+  const unknown = (ONLY_GUESTS ?? []).filter((name) => !pairs.some((pair) => pair.name === name));
+  if (unknown.length) throw new Error(`--guests: no probe pair named ${unknown.join(', ')}`);
+  await buildGuests(stressOwnImages().filter((m) => pairs.some((pair) => pair.name === m.name)).map((m) => `stress/${m.name}`));
   const pairRows = [];
   for (const pair of pairs) {
     const result = await probeImage(pair.probe);
     if (!result.output) {
-      pairRows.push({ guest: pair.name, probed_ready: null, error: 'probe wrote no descriptor' });
+      pairRows.push({ guest: pair.name, recorded_at: new Date().toISOString(), probed_ready: null, error: 'probe wrote no descriptor' });
       continue;
     }
     const bs = await run([result.output, pair.hand], pair.n, `pair-${pair.name}`, true);
@@ -128,6 +150,7 @@ async function main(): Promise<void> {
     const last = result.attempts[result.attempts.length - 1];
     pairRows.push({
       guest: pair.name,
+      recorded_at: new Date().toISOString(),
       probed_ready: result.proposal?.ready ?? null,
       probed_fail: result.fail,
       probed_profile: (result.descriptor?.profile as string | undefined) ?? 'paper',
@@ -147,14 +170,25 @@ async function main(): Promise<void> {
   const efiBoots = efi?.output ? await run([efi.output], Math.ceil(N / 2), 'efi') : [];
   load.push(loadavg()[0]);
 
-  const result = { date: new Date().toISOString(), n: N, load1_before_after: load, paths: pathRows, probe_vs_hand: pairRows, efi_app: { ready: efi?.proposal?.ready ?? null, ...stats(efiBoots) } };
   const dir = join(REPO_ROOT, 'bench', 'results');
+  if (ONLY_GUESTS && existsSync(join(dir, 'probe-vs-hand.json'))) {
+    // Re-run rows replace their namesakes; the others stay as they were recorded, in the file's order.
+    type Row = (typeof pairRows)[number];
+    const before = JSON.parse(readFileSync(join(dir, 'probe-vs-hand.json'), 'utf8')) as { date: string; probe_vs_hand: Row[] };
+    const kept = before.probe_vs_hand.map((r) => ({ ...r, recorded_at: r.recorded_at ?? before.date }));
+    const fresh = new Map(pairRows.map((r) => [r.guest, r]));
+    const merged = kept.map((r) => fresh.get(r.guest) ?? r);
+    for (const r of pairRows) if (!kept.some((k) => k.guest === r.guest)) merged.push(r);
+    pairRows.splice(0, pairRows.length, ...merged);
+  }
+  const result = { date: new Date().toISOString(), n: N, load1_before_after: load, paths: pathRows, probe_vs_hand: pairRows, efi_app: { ready: efi?.proposal?.ready ?? null, ...stats(efiBoots) } };
   const stem = ONLY_PROBE ? 'probe-vs-hand' : 'boot-paths';
   writeFileSync(join(dir, `${stem}.json`), `${JSON.stringify(ONLY_PROBE ? { date: result.date, n: N, load1_before_after: load, probe_vs_hand: pairRows } : result, null, 2)}\n`);
   const f = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(0));
   const ci = (r: { ratio: number | null; ratio_ci95: number[] | null }) => (r.ratio === null ? '–' : `${r.ratio.toFixed(3)} [${r.ratio_ci95?.map((v) => v.toFixed(3)).join(', ') ?? '–'}]`);
   const md = [
     `# ${ONLY_PROBE ? 'Probed vs hand-written descriptors' : 'Boot paths and ready signals'} (generated by bench/boot-paths.ts${ONLY_PROBE ? ' --only probe' : ''}, ${result.date}, load1 ${load.map((l) => l?.toFixed(2)).join(' → ')})`,
+    ...(ONLY_GUESTS ? ['', `Re-run this time: ${ONLY_GUESTS.join(', ')}; the other rows as recorded on ${[...new Set(pairRows.filter((r) => !ONLY_GUESTS.includes(r.guest)).map((r) => r.recorded_at.slice(0, 16)))].join(', ')}.`] : []),
     '',
     ...(ONLY_PROBE ? [] : [
       '| boot path | Te signal | ok/n | median ΔT (ms) | min–max | console-ready (ms) | tcp (ms) | http (ms) |',
