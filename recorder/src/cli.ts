@@ -90,7 +90,7 @@ export function registerRecorderCommands(program: Command): void {
     .option('--no-priority', 'do not let the launch engine raise its priority (SCHED_FIFO or nice)')
     .option('--ksm', 'root: turn KSM on for the run and mark every VMM merge-any; settings restored at the end', false)
     .option('--dense', 'every VMM with transparent huge pages and ASLR off (launch engine only; for density runs on measurement hosts)', false)
-    .option('--waves <n>', 'multi: launch each batch in waves of n (interval apart), each once the previous wave has booted', positiveInt('--waves'))
+    .option('--waves <n>', 'multi: launch each batch in waves of n (interval apart), each once the previous wave has booted and the memory guard has room for all of it', positiveInt('--waves'))
     .option('--hold <s>', 'keep-alive: keep every batch up this long after its last boot (steady state: VMM CPU and MemAvailable read at both ends)', positiveNumber('--hold'))
     .option('--ksm-pages <n>', '--ksm: pages ksmd scans every 20 ms (default 1000, ~200 MB/s)', positiveInt('--ksm-pages'))
     .option('--drop-caches', 'root: drop the page cache before the run and before each steady-state reading', false)

@@ -9,6 +9,7 @@ import { guestRamKbOf } from '../host/proc.ts';
 import { bootingCostKb, type LiveMemoryCost, type MemoryGuard } from '../host/memory-guard.ts';
 import { freePorts, splitSignals } from '../console/ready-signals.ts';
 import type { BatchPlan } from './plan.ts';
+import { nextWave, WAVE_WAIT_NS } from './waves.ts';
 
 export interface RunState {
   runId: string;
@@ -220,8 +221,6 @@ function startWithEngine(
 const ENGINE_LEAD_NS = 20_000_000n;
 /** A launch whose planned instant is this far past when Node could send it is late (see topUp). */
 const LATE_NS = 5_000_000n;
-/** How long the guard may hold the next wave (memory still being merged or freed) before it ends the batch. */
-const WAVE_WAIT_NS = 120_000_000_000n;
 
 /** One instance's command line and its tcp/http/exit signals (with the host ports forwarded for it). */
 interface InstanceLaunch {
@@ -322,6 +321,14 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
         }
       }
       const allowed = Math.max(0, Math.min(Math.min(plan.n, waveBase + waveSize) - sent, headroom));
+      if (state.waves && sent === waveBase && sent > 0) {
+        const now = clock();
+        if (nextWave(allowed, Math.min(waveSize, plan.n - sent), heldSince === null ? null : now - heldSince) === 'wait') {
+          heldSince ??= now;
+          setTimeout(topUp, 1000);
+          return;
+        }
+      }
       if (allowed > 0 && sent > waveBase && waveStart + intervalNs * BigInt(sent - waveBase) < clock() - LATE_NS) {
         // The guard held launching (or Node, starved by booting guests, looked again too late) and the
         // schedule has moved on: launches sent now would start at once, seconds late, as a burst — not
