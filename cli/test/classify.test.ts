@@ -27,16 +27,19 @@ function classify(...args: string[]) {
 test('a LibOS that idles a second before it is ready is classified as a LibOS, with its evidence', () => {
   const r = classify('guests/stress/unikernel-wait/guest.json');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^ {2}unikernel-wait +LibOS +\d+% +unikernel \(\d\.\d\d\)/m);
+  // A LibOS, never "slow = general-purpose OS". With 5 boots and a 1, 2, 5 sweep on a host still settling
+  // (CI-like run after a 3200-VM density run: slope ×3.5 by chance), the baseline may come about as near: an
+  // honest "baseline or LibOS (uncertain)" with unikernel still the nearest reference is allowed, nothing else.
+  assert.match(r.stdout, /^ {2}unikernel-wait +(LibOS +\d+%|baseline or LibOS \(uncertain\) +\d+%) +unikernel \(\d\.\d\d\)/m);
   assert.match(r.stdout, /^ {2}linux +general-purpose OS +100% +reference/m);
-  assert.match(r.stdout, /^unikernel-wait: LibOS — nearest reference unikernel at/m);
+  assert.match(r.stdout, /^unikernel-wait: (LibOS — nearest reference unikernel at|uncertain — baseline or LibOS: LibOS at)/m);
   assert.match(r.stdout, /beyond the baseline: own time \d+ ms, own CPU -?\d+ ms/);
   assert.match(r.stderr, /references on pc-seabios, single: recording \(not recorded yet\)/);
   assert.match(r.stderr, /\(and minkernel beside them\)/);
   assert.ok(existsSync(join(out, 'report', 'report.html')));
-  const classes = JSON.parse(readFileSync(join(out, 'report', 'classes.json'), 'utf8')) as { guest: string; class: string; nearest: { reference: string } }[];
+  const classes = JSON.parse(readFileSync(join(out, 'report', 'classes.json'), 'utf8')) as { guest: string; class: string; candidates?: string[]; nearest: { reference: string } }[];
   const wait = classes.find((c) => c.guest === 'unikernel-wait')!;
-  assert.equal(wait.class, 'LibOS');
+  assert.ok(wait.class === 'LibOS' || (wait.class === 'uncertain' && [...(wait.candidates ?? [])].sort().join() === 'LibOS,baseline'), JSON.stringify(wait));
   assert.equal(wait.nearest.reference, 'unikernel');
 });
 
