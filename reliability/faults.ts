@@ -64,6 +64,16 @@ function guestRun(name: string, overrides: Record<string, unknown> = {}) {
   return { guest, dir: dirname(guest.kernel), tag: `${name}-${process.pid}-${Date.now()}` };
 }
 
+/** Two single boots of a private minkernel variant, then its VMMs reaped and its trace read. */
+async function twoBoots(name: string, overrides: Record<string, unknown>, timeoutS: number) {
+  const { guest, dir, tag } = guestRun(name, overrides);
+  const out = join(dir, 't.jsonl');
+  const r = await runCli(['record', guest.path, '-n', '2', '--timeout', String(timeoutS), '--accel', 'tcg', '-o', out], { env: { [TAG_VAR]: tag } });
+  const leaked = await reap(tag, [dir]);
+  const t = inspectTrace(out);
+  return { r, leaked, t, bs: bootsOf(t.records), dir };
+}
+
 /**
  * A keep-alive run whose trace file fills up mid-run: one-line error naming the errno, every complete line
  * parses, the partial line is cut back, instances are killed.
@@ -96,12 +106,7 @@ export const SINGLE_SHOTS: Shot[] = [
     name: 'never-ready',
     title: 'guest never prints its ready line',
     run: async () => {
-      const { guest, dir, tag } = guestRun('never-ready', { ready: '^this line is never printed' });
-      const out = join(dir, 't.jsonl');
-      const r = await runCli(['record', guest.path, '-n', '2', '--timeout', '3', '--accel', 'tcg', '-o', out], { env: { [TAG_VAR]: tag } });
-      const leaked = await reap(tag, [dir]);
-      const t = inspectTrace(out);
-      const bs = bootsOf(t.records);
+      const { r, leaked, t, bs, dir } = await twoBoots('never-ready', { ready: '^this line is never printed' }, 3);
       const notes: string[] = [];
       let ok = check(notes, r.code === 0, `exit ${r.code}: ${lastLine(r.stderr)}`);
       ok = check(notes, bs.length === 2 && bs.every((b) => b.status === 'timeout' && b.dt_ms === null), `statuses ${bs.map((b) => b.status)}`) && ok;
@@ -117,16 +122,11 @@ export const SINGLE_SHOTS: Shot[] = [
     name: 'exits-early',
     title: 'guest exits before its ready line',
     run: async () => {
-      const { guest, dir, tag } = guestRun('exits-early', {
-        append: 'exit',
-        qemu_args: ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'],
-        ready: '^never',
-      });
-      const out = join(dir, 't.jsonl');
-      const r = await runCli(['record', guest.path, '-n', '2', '--timeout', '60', '--accel', 'tcg', '-o', out], { env: { [TAG_VAR]: tag } });
-      const leaked = await reap(tag, [dir]);
-      const t = inspectTrace(out);
-      const bs = bootsOf(t.records);
+      const { r, leaked, t, bs, dir } = await twoBoots(
+        'exits-early',
+        { append: 'exit', qemu_args: ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'], ready: '^never' },
+        60,
+      );
       const notes: string[] = [];
       let ok = check(notes, r.code === 0, `exit ${r.code}`);
       ok = check(notes, bs.length === 2 && bs.every((b) => b.status === 'exited' && b.exit_code === 3), `statuses ${bs.map((b) => `${b.status}/${b.exit_code}`)}`) && ok;
@@ -178,12 +178,7 @@ export const SINGLE_SHOTS: Shot[] = [
     name: 'vmm-error',
     title: 'fatal VMM error (unknown device)',
     run: async () => {
-      const { guest, dir, tag } = guestRun('bad-device', { qemu_args: ['-device', 'no-such-device-model'] });
-      const out = join(dir, 't.jsonl');
-      const r = await runCli(['record', guest.path, '-n', '2', '--timeout', '60', '--accel', 'tcg', '-o', out], { env: { [TAG_VAR]: tag } });
-      const leaked = await reap(tag, [dir]);
-      const t = inspectTrace(out);
-      const bs = bootsOf(t.records);
+      const { r, leaked, t, bs, dir } = await twoBoots('bad-device', { qemu_args: ['-device', 'no-such-device-model'] }, 60);
       const notes: string[] = [];
       let ok = check(notes, r.code === 0, `exit ${r.code}`);
       ok = check(notes, bs.length === 2 && bs.every((b) => b.status === 'vmm_error' && /no-such-device-model/.test(b.error ?? '')), `statuses ${bs.map((b) => b.status)}`) && ok;

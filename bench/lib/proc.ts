@@ -2,6 +2,7 @@
 // /proc/PID/status), threads, and CPU time (utime+stime from /proc/PID/stat). Used to price the recorder
 // itself (scale benchmark), never the VMs it launches.
 import { readdirSync, readFileSync } from 'node:fs';
+import { every } from './periodic.ts';
 
 const CLOCK_TICKS = 100;
 
@@ -93,12 +94,10 @@ export function watchProcess(pid: number, everyMs = 50, helperPrefix?: string): 
     }
     series.push({ t_ms: Math.round(performance.now() - start), ...r });
   };
-  tick();
-  const timer = setInterval(tick, everyMs);
+  const stopTicking = every(everyMs, tick);
   return {
     stop() {
-      clearInterval(timer);
-      tick();
+      stopTicking();
       return {
         readings: series.length,
         peak_hwm_kb: Math.max(0, ...series.map((r) => r.vm_hwm_kb)),

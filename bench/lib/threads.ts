@@ -3,6 +3,7 @@
 // woken again (voluntary_ctxt_switches) or was preempted (nonvoluntary_ctxt_switches). The recorder's
 // process tree is walked from its root; the VMMs it launches are not the recorder and are left out.
 import { readdirSync, readFileSync } from 'node:fs';
+import { every } from './periodic.ts';
 
 export interface ThreadCounters {
   /** "process comm/thread comm", e.g. "node/main", "bootlab-engine-/engine-writer". */
@@ -94,12 +95,10 @@ export function watchTree(root: number, exclude: (comm: string) => boolean, ever
     for (const t of readTree(root, exclude)) known.set(t.tid, t);
     readings.push({ t: process.hrtime.bigint(), threads: new Map(known) });
   };
-  tick();
-  const timer = setInterval(tick, everyMs);
+  const stopTicking = every(everyMs, tick);
   return {
     stop() {
-      clearInterval(timer);
-      tick();
+      stopTicking();
       return readings;
     },
   };
