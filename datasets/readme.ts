@@ -124,7 +124,7 @@ export async function renderReadme(): Promise<string> {
       `. ${figure2Facts(figure2)}`
     : 'Figure 2 has not been recorded yet.';
   const densityLine = steadyStates(runs.filter((r) => r.file.includes('density')))
-    .map((d) => `${d.settings === '—' ? 'without --dense or --ksm' : `with ${d.settings.split(', ').map((x) => `--${x}`).join(' ')}`}: **${d.aliveEnd}** idle minkernels alive through ${d.seconds.toFixed(0)} s of steady state (fewest sampled ${d.aliveMinSampled ?? '—'}), **${(d.memoryPerVmKb / 1024).toFixed(2)} MB** host memory and ${d.cpuMsPerSecondPerVm.toFixed(3)} ms/s VMM CPU per VM`)
+    .map((d) => `${d.settings === '—' ? 'without --dense or --ksm' : `with ${d.settings.split(', ').map((x) => `--${x}`).join(' ')}`}: **${d.aliveEnd}** idle minkernels alive through ${d.seconds.toFixed(0)} s of steady state (fewest sampled ${d.aliveMinSampled ?? '—'}), **${(d.memoryPerVmKb / 1024).toFixed(2)} MiB** (${((d.memoryPerVmKb * 1024) / 1e6).toFixed(2)} MB) host memory and ${d.cpuMsPerSecondPerVm.toFixed(3)} ms/s VMM CPU per VM; longest gap between samples ${d.longestSampleGapS?.toFixed(1) ?? '—'} s`)
     .join('; ');
   return `# Datasets
 

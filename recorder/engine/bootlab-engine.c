@@ -4,7 +4,7 @@
  * so that Node's own speed no longer moves any timestamp. Node plans, matches regexes, samples and writes;
  * this process only launches, reads and stamps (recorder/src/launch/engine.ts is its other half).
  *
- *   bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense] [--merge-any]
+ *   bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense] [--merge-any] [--sample-ms N]
  *
  * Three threads, so that launching never waits for reading and neither waits for Node:
  *   launch  sleeps with clock_nanosleep(TIMER_ABSTIME) until each planned instant, stamps Ts, and starts
@@ -60,6 +60,7 @@
  *                       asked, else the errno of PR_SET_MEMORY_MERGE), i32 dense (0 done, -1 not asked,
  *                       else the errno of personality(ADDR_NO_RANDOMIZE))
  *                   'W' warning text
+ *                   'M' sample tick (--sample-ms): i64 MemAvailable KiB (-1 unreadable), u32 VMMs alive
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -356,25 +357,55 @@ static struct stack_slot *free_slot(void) {
   return slot;
 }
 
-static void launch_one(const struct launch *l) {
+/*
+ * What a launch needs besides the clone itself — its record, two pipes and a stack slot — is made before the
+ * launch thread sleeps until the planned instant, not after it wakes: at load ~800 (Figure 2's thousand booting
+ * guests) an allocation or a pipe2 right before Ts was what made single launches 1-3 ms late.
+ */
+struct prepared {
+  struct child *c;
+  int out[2], err[2];
+  int failure;
+  struct stack_slot *slot;
+};
+
+static void prepare_launch(const struct launch *l, struct prepared *p) {
   char **argv = l->argv_id < argvs_cap ? argvs[l->argv_id] : NULL;
-  struct child *c = calloc(1, sizeof *c);
-  if (!c) die("calloc");
-  c->id = l->id;
-  c->merge = (l->flags & 1) ? (merge_any_asked ? merge_any : 0) : -1;
-  c->dense = dense ? 0 : -1;
-  int out[2] = {-1, -1}, err[2] = {-1, -1};
-  int failure = 0;
-  if (!argv) failure = EINVAL;
-  else if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) failure = errno;
+  p->c = calloc(1, sizeof *p->c);
+  if (!p->c) die("calloc");
+  p->c->id = l->id;
+  p->c->merge = (l->flags & 1) ? (merge_any_asked ? merge_any : 0) : -1;
+  p->c->dense = dense ? 0 : -1;
+  p->out[0] = p->out[1] = p->err[0] = p->err[1] = -1;
+  p->failure = 0;
+  if (!argv) p->failure = EINVAL;
+  else if (pipe2(p->out, O_CLOEXEC) != 0 || pipe2(p->err, O_CLOEXEC) != 0) p->failure = errno;
+  p->slot = free_slot();
+  /* Must outlive the launch until the child has exec'd: it lives in the slot's own stack. */
+  struct child_args *args = (struct child_args *)(void *)p->slot->stack;
+  *args = (struct child_args){argv, p->out[1], p->err[1], (l->flags & 1) != 0, p->c};
+  p->slot->busy = 1;
+}
+
+/* A prepared launch that was cancelled before its instant. */
+static void unprepare_launch(struct prepared *p) {
+  for (int i = 0; i < 2; i++) {
+    if (p->out[i] >= 0) close(p->out[i]);
+    if (p->err[i] >= 0) close(p->err[i]);
+  }
+  p->slot->busy = 0;
+  free(p->c);
+}
+
+static void launch_one(const struct launch *l, struct prepared *p) {
+  struct child *c = p->c;
+  int *out = p->out, *err = p->err;
+  int failure = p->failure;
+  struct stack_slot *slot = p->slot;
+  struct child_args *args = (struct child_args *)(void *)slot->stack;
   pthread_mutex_lock(&table_lock);
   uint32_t running = live_children;
   pthread_mutex_unlock(&table_lock);
-  struct stack_slot *slot = free_slot();
-  /* Must outlive this call until the child has exec'd: it lives in the slot's own stack. */
-  struct child_args *args = (struct child_args *)(void *)slot->stack;
-  *args = (struct child_args){argv, out[1], err[1], (l->flags & 1) != 0, c};
-  slot->busy = 1;
 
   /* Ts: immediately before the spawn, as in the paper (just before fork). */
   int64_t ts = now_ns();
@@ -444,6 +475,9 @@ static void *launch_main(void *unused) {
     int64_t at = l->at;
     int cancelled = l->cancelled;
     pthread_mutex_unlock(&queue_lock);
+    struct prepared prep;
+    int prepared = !cancelled;
+    if (prepared) prepare_launch(l, &prep);
     if (!cancelled && at > 0) {
       struct timespec when = {.tv_sec = at / 1000000000, .tv_nsec = at % 1000000000};
       while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, NULL) == EINTR) {
@@ -458,8 +492,12 @@ static void *launch_main(void *unused) {
     queue_head = l->next;
     if (!queue_head) queue_tail = NULL;
     pthread_mutex_unlock(&queue_lock);
-    if (cancelled) emit('Z', l->id, now_ns(), NULL, 0, NULL, 0);
-    else launch_one(l);
+    if (cancelled) {
+      if (prepared) unprepare_launch(&prep);
+      emit('Z', l->id, now_ns(), NULL, 0, NULL, 0);
+    } else {
+      launch_one(l, &prep);
+    }
     free(l);
   }
 }
@@ -666,6 +704,36 @@ static long long mem_available_kb(void) {
   const char *p = strstr(buf, "MemAvailable:");
   return p ? strtoll(p + 13, NULL, 10) : -1;
 }
+
+/*
+ * Sample ticks (--sample-ms N): the reader stamps the timeline's samples. Node's own timer, at load 100-800
+ * (thousands of VMMs on 2 cores), fired up to 3.5 s apart; the reader, at its raised priority with many VMMs,
+ * wakes on time. Every N ms it emits 'M' with MemAvailable and the VMMs alive at that instant; Node adds
+ * what only it knows (booting, RSS/PSS sums) when it gets there.
+ */
+static int64_t sample_ns;
+static int64_t next_sample_ns;
+
+static void sample_tick(int64_t now) {
+  if (!sample_ns || now < next_sample_ns) return;
+  long long avail = mem_available_kb();
+  pthread_mutex_lock(&table_lock);
+  uint32_t live = live_children;
+  pthread_mutex_unlock(&table_lock);
+  int64_t avail64 = avail;
+  emit('M', 0, now, &avail64, sizeof avail64, &live, sizeof live);
+  next_sample_ns += sample_ns;
+  if (next_sample_ns <= now) next_sample_ns = now + sample_ns; /* fell behind: no burst of catch-up ticks */
+}
+
+/* epoll_wait's timeout in ms: until the next sample tick, and at most `cap` (-1: none). */
+static int wait_ms(int cap) {
+  if (!sample_ns) return cap;
+  int64_t left = next_sample_ns - now_ns();
+  int until_tick = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+  return cap < 0 || until_tick < cap ? until_tick : cap;
+}
+
 static pthread_mutex_t prio_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t prio_cond = PTHREAD_COND_INITIALIZER;
 static int prio_done;
@@ -702,7 +770,7 @@ static void init_locks(void) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fputs("usage: bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense]\n", stderr);
+    fputs("usage: bootlab-engine RECORDER_PID [--priority on|off] [--memory-floor-kb N] [--dense] [--merge-any] [--sample-ms N]\n", stderr);
     return 2;
   }
   long recorder = strtol(argv[1], NULL, 10);
@@ -711,6 +779,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--merge-any") == 0) merge_any_asked = 1;
     else if (i + 1 < argc && strcmp(argv[i], "--priority") == 0) want_priority = strcmp(argv[++i], "off") != 0;
     else if (i + 1 < argc && strcmp(argv[i], "--memory-floor-kb") == 0) memory_floor_kb = strtoll(argv[++i], NULL, 10);
+    else if (i + 1 < argc && strcmp(argv[i], "--sample-ms") == 0) sample_ns = strtoll(argv[++i], NULL, 10) * 1000000;
   if (recorder <= 1) return 2;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die("prctl(PR_SET_PDEATHSIG)");
   if ((long)getppid() != recorder) return 125;
@@ -761,6 +830,7 @@ int main(int argc, char **argv) {
   reader_priority_for(0);
   emit_text('H', "pid=%d;priority=%s;reader=%s;dense=%s", (int)self_pid, launch_priority, reader_priority, dense_said);
 
+  next_sample_ns = now_ns() + sample_ns;
   static struct watch commands = {NULL, 'C', 0};
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &commands};
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &ev) != 0) die("epoll_ctl");
@@ -797,7 +867,8 @@ int main(int argc, char **argv) {
     }
     /* The brake's own 50 ms wake-ups only while several VMMs are alive: one VMM (single mode) is Node's
      * memory guard's to watch, and the check still runs whenever the reader wakes for its output. */
-    int n = epoll_wait(epfd, events, 256, open_commands ? (memory_floor_kb > 0 && !braked && many ? 50 : -1) : 100);
+    sample_tick(now_ns());
+    int n = epoll_wait(epfd, events, 256, wait_ms(open_commands ? (memory_floor_kb > 0 && !braked && many ? 50 : -1) : 100));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) die("epoll_wait");
     for (int i = 0; i < n; i++) {

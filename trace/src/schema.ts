@@ -262,6 +262,12 @@ export const SampleRecord = z.object({
   load1: z.number().nonnegative(),
   /** Wall time this sample took to collect, ms: the sampler's own cost. */
   sampler_cost_ms: ms.nonnegative(),
+  /**
+   * "engine": t_ns, mem_available_kb and running were read by the launch engine at t_ns (added 2026-12-07);
+   * the other fields by the recorder collected_late_ms later. Absent: the recorder read everything at t_ns.
+   */
+  stamped_by: z.literal('engine').optional(),
+  collected_late_ms: ms.nonnegative().optional(),
   /** KSM counters (/sys/kernel/mm/ksm) when the run used --ksm; absent otherwise. */
   ksm_pages_shared: kb.optional(),
   ksm_pages_sharing: kb.optional(),

@@ -19,6 +19,8 @@ export interface SteadyState {
   /** VMM CPU (utime+stime) per VM, ms per second of steady state. */
   cpuMsPerSecondPerVm: number;
   cachesDropped: boolean;
+  /** The longest time between two samples over the whole run, s: did sampling keep up at full size? */
+  longestSampleGapS: number | null;
 }
 
 interface SteadyData {
@@ -31,6 +33,12 @@ interface SteadyData {
 }
 
 const dataOf = (e: EventRecord) => e.data as unknown as SteadyData;
+
+function longestGapS(run: Run): number | null {
+  let longest: number | null = null;
+  for (let i = 1; i < run.samples.length; i++) longest = Math.max(longest ?? 0, (run.samples[i]!.t_ns - run.samples[i - 1]!.t_ns) / 1e9);
+  return longest;
+}
 
 export function steadyStates(runs: readonly Run[]): SteadyState[] {
   const out: SteadyState[] = [];
@@ -57,6 +65,7 @@ export function steadyStates(runs: readonly Run[]): SteadyState[] {
         memoryPerVmKb: (e.mem_available_before_kb - e.mem_available_kb) / e.alive,
         cpuMsPerSecondPerVm: seconds > 0 ? (e.vmm_cpu_ms - s.vmm_cpu_ms) / seconds / e.alive : 0,
         cachesDropped: s.caches_dropped && e.caches_dropped,
+        longestSampleGapS: longestGapS(run),
       });
       i++;
     }

@@ -186,8 +186,8 @@ export function runTable(a: Analysis): Table {
 export function steadyStateTable(a: Analysis): Table {
   return {
     caption: 'Steady state (record --hold): VMs kept alive, host memory per VM (MemAvailable drop ÷ VMMs present) and idle VMM CPU per VM',
-    headers: ['run', 'guest', 'settings', 'VMs alive (start / end / fewest sampled)', 'held (s)', 'MB per VM', 'CPU per VM (ms/s)', 'page cache dropped'],
-    numeric: [4, 5, 6],
+    headers: ['run', 'guest', 'settings', 'VMs alive (start / end / fewest sampled)', 'held (s)', 'MiB per VM', 'CPU per VM (ms/s)', 'page cache dropped', 'longest sample gap (s)'],
+    numeric: [4, 5, 6, 8],
     wrap: [0],
     rows: steadyStates(a.traces.runs).map((s) => [
       s.runId,
@@ -198,6 +198,7 @@ export function steadyStateTable(a: Analysis): Table {
       (s.memoryPerVmKb / 1024).toFixed(2),
       s.cpuMsPerSecondPerVm.toFixed(3),
       s.cachesDropped ? 'yes' : 'no',
+      s.longestSampleGapS === null ? '—' : s.longestSampleGapS.toFixed(1),
     ]),
   };
 }

@@ -284,7 +284,7 @@ export async function runBatch(state: RunState, plan: BatchPlan, prepared: Prepa
     // Waves: the schedule restarts at each wave, which is sent only once every instance of the previous
     // wave has booted (or failed): a host that cannot boot thousands at once still keeps thousands alive.
     const waveSize = state.waves ?? plan.n;
-    let waveStart = start + ENGINE_LEAD_NS;
+    let waveStart = clock() + ENGINE_LEAD_NS; // from now: working out the launches above may take a while
     let waveBase = 0;
     let sent = 0;
     let accounted = 0;

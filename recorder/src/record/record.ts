@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BOOT_STATUSES, type BootStatus, type CampaignInfo, type EndRecord, type HeaderRecord, type Mode, type TraceRecord } from '@bootlab/trace';
 import { runBatch, type PreparedGuest, type RunState } from './batch.ts';
 import { collectHostInfo, decideAccel, probeQemu, type AccelRequest } from '../host/host.ts';
-import { buildEngine, Engine } from '../launch/engine.ts';
+import { buildEngine, Engine, type EngineSampleTick } from '../launch/engine.ts';
 import { KSM_SETTINGS, KsmSession, readKsm, readKsmCounters } from '../host/ksm.ts';
 import { prepareLauncher, type LauncherKind } from '../launch/launcher.ts';
 import type { Instance } from '../launch/launch.ts';
@@ -224,6 +224,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   let engine: Engine | null = null;
   let engineDied: ((reason: string, signal: NodeJS.Signals | null) => void) | null = null;
   let engineWarned: ((message: string) => void) | null = null;
+  let engineSampled: ((tick: EngineSampleTick) => void) | null = null;
   if (engineBinary) {
     try {
       engine = await Engine.start(engineBinary, {
@@ -233,6 +234,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         dense: options.dense === true,
         mergeAny: ksm !== null,
         onWarning: (message) => engineWarned?.(message),
+        sampleMs: options.sampleMs,
+        onSample: (tick) => engineSampled?.(tick),
       });
     } catch (err) {
       ksm?.restore();
@@ -300,6 +303,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   };
   const sampler = new Sampler({
     intervalMs: options.sampleMs,
+    engineTicks: engine !== null,
     instances: () => [...live],
     clock,
     origin,
@@ -347,6 +351,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   // the engine (SIGKILL from the OOM killer, a crash) is a failure.
   engineDied = (reason, signal) =>
     signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP' ? requestStop(`interrupted: ${reason}`) : requestStop(`fatal: ${reason}`, new Error(reason));
+  engineSampled = (tick) => sampler.onEngineTick(tick);
   engineWarned = (message) => {
     process.stderr.write(`[bootlab] ${message}\n`);
     if (!/memory emergency/.test(message)) return;

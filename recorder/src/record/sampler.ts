@@ -6,7 +6,10 @@
 // PSS is read only of instances that have booted: on a booting QEMU the walk cost ~3 ms of a 2-core host's
 // CPU per tick, taken from the guest being measured (issue 20), and a booting guest's memory is still
 // moving anyway. A single-mode run, whose only instance is always booting, therefore has no PSS.
+// With the launch engine the engine's reader stamps each sample (see EngineSampleTick): at thousands of VMMs
+// on 2 cores Node's own timer fired up to 3.5 s apart, and the reader, at raised priority, does not.
 import type { SampleRecord } from '@bootlab/trace';
+import type { EngineSampleTick } from '../launch/engine.ts';
 import type { Instance } from '../launch/launch.ts';
 import { readLoad1, readMemInfo, readProcStat, readPssKb } from '../host/proc.ts';
 
@@ -25,6 +28,8 @@ export interface SamplerOptions {
   pssBudget?: number;
   /** Per-instance reads stop once a tick has spent this long (ms), whatever the budgets say. */
   tickBudgetMs?: number;
+  /** The launch engine sends the ticks (onEngineTick): no timer of Node's own. */
+  engineTicks?: boolean;
 }
 
 interface Reading {
@@ -37,6 +42,9 @@ export class Sampler {
   private readonly options: Required<SamplerOptions>;
   private readonly readings = new WeakMap<Instance, Reading>();
   private timer: NodeJS.Timeout | null = null;
+  private started = false;
+  /** Stamp of the last sample taken: samples leave in time order. */
+  private lastT: bigint | null = null;
   private statCursor = 0;
   private pssCursor = 0;
   private costSum = 0;
@@ -44,18 +52,31 @@ export class Sampler {
   private costCount = 0;
 
   constructor(options: SamplerOptions) {
-    this.options = { statBudget: 256, pssBudget: 4, tickBudgetMs: 1.5, extra: () => ({}), ...options };
+    this.options = { statBudget: 256, pssBudget: 4, tickBudgetMs: 1.5, extra: () => ({}), engineTicks: false, ...options };
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.started) return;
+    this.started = true;
     this.tick();
-    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    if (!this.options.engineTicks) this.timer = setInterval(() => this.tick(), this.options.intervalMs);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.started = false;
+  }
+
+  /**
+   * A tick of the engine's: the sample is taken at its stamp, with its MemAvailable and VMM count; what only
+   * Node knows (booting, RSS/PSS sums, load, KSM) is read now, `collected_late_ms` after the stamp. Ticks
+   * before start() or after stop() are dropped, as are ticks older than the last sample (the one start() took).
+   */
+  onEngineTick(tick: EngineSampleTick): void {
+    if (!this.started || tick.memAvailableKb === null) return;
+    if (this.lastT !== null && tick.t <= this.lastT) return;
+    this.tick(tick);
   }
 
   /** Mean and max of the per-sample collection cost in ms. */
@@ -64,10 +85,12 @@ export class Sampler {
     return { mean: this.costSum / this.costCount, max: this.costMax, samples: this.costCount };
   }
 
-  /** Take one sample now (also used for a final sample at the end of a run). */
-  tick(): void {
+  /** Take one sample now (also used for a final sample at the end of a run), or at an engine tick's stamp. */
+  tick(engineTick?: EngineSampleTick): void {
     const { clock, origin } = this.options;
     const started = clock();
+    const at = engineTick ? engineTick.t : started;
+    this.lastT = at;
     const alive = this.options.instances().filter((i) => i.isAlive && i.pid !== null);
     this.readRoundRobin(alive, started);
     const mem = readMemInfo();
@@ -94,19 +117,21 @@ export class Sampler {
     this.costSum += costMs;
     this.costMax = Math.max(this.costMax, costMs);
     this.costCount++;
+    const running = engineTick ? engineTick.running : alive.length;
     this.options.emit({
       type: 'sample',
-      t_ns: Number(started - origin),
-      running: alive.length,
-      booting,
+      t_ns: Number(at - origin),
+      running,
+      booting: Math.min(booting, running),
       mem_total_kb: mem.totalKb,
-      mem_available_kb: mem.availableKb,
+      mem_available_kb: engineTick?.memAvailableKb ?? mem.availableKb,
       pss_kb_sum: pssKnown ? pssSum : null,
       pss_known: pssKnown,
       pss_oldest_ms: pssOldest === null ? null : Number(started - pssOldest) / 1e6,
       rss_kb_sum: rssSum,
       load1,
       sampler_cost_ms: costMs,
+      ...(engineTick ? { stamped_by: 'engine' as const, collected_late_ms: Math.max(0, Number(started - at) / 1e6) } : {}),
       ...extra,
     });
   }

@@ -210,3 +210,41 @@ test('memory brake: under its floor the engine kills every VMM, cancels what is 
   assert.deepEqual(processesWith(arg), []);
   await braking.close();
 });
+
+test('sample ticks: the engine reads MemAvailable and counts its live VMMs at each stamp, in time order', async () => {
+  const ticks: { t: bigint; memAvailableKb: number | null; running: number }[] = [];
+  const sampling = await Engine.start(binary, { priority: false, sampleMs: 20, onSample: (tick) => ticks.push(tick) });
+  const arg = uniqueSleep();
+  const noop = () => ({ stdout() {}, stderr() {}, exit() {} });
+  const argv = sampling.defineArgv(['sleep', arg]);
+  sampling.launch(argv, null, false, noop, () => {});
+  sampling.launch(argv, null, false, noop, () => {});
+  assert.ok(await waitFor(() => ticks.some((t) => t.running === 2), 10_000, 10), `a tick sees both VMMs: ${ticks.map((t) => t.running).join(',')}`);
+  assert.ok(await waitFor(() => ticks.length >= 3, 10_000, 10), `${ticks.length} ticks`);
+  await sampling.close();
+  assert.ok(ticks.every((t, i) => i === 0 || t.t > ticks[i - 1]!.t), 'stamps increase');
+  assert.ok(ticks.every((t) => t.memAvailableKb !== null && t.memAvailableKb > 0), 'MemAvailable read');
+  assert.deepEqual(processesWith(arg), []);
+});
+
+test('a long schedule leaves in several writes, the first before the rest is built', async () => {
+  const writer = await Engine.start(binary, { priority: false });
+  const stdin = writer.process.stdin!;
+  const writes: number[] = [];
+  let built = 0;
+  const original = stdin.write.bind(stdin) as (chunk: Buffer) => boolean;
+  (stdin as unknown as { write: (chunk: Buffer) => boolean }).write = (chunk: Buffer) => {
+    writes.push(built);
+    return original(chunk);
+  };
+  const argv = writer.defineArgv(['true']);
+  const far = process.hrtime.bigint() + 60_000_000_000n;
+  let cancelled = 0;
+  for (; built < 200; built++) writer.launch(argv, far + BigInt(built) * 3_000_000n, false, () => ({ stdout() {}, stderr() {}, exit() {} }), () => cancelled++);
+  await new Promise((resolve) => setImmediate(resolve));
+  writer.cancelPending();
+  assert.ok(await waitFor(() => cancelled === 200, 10_000, 10), `${cancelled} of 200 cancelled`);
+  await writer.close();
+  assert.ok(writes.length >= 4, `${writes.length} writes for 200 launches (+1 argv)`);
+  assert.ok(writes[0]! < 200, 'the first launches left before the last one was planned');
+});

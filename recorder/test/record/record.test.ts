@@ -63,7 +63,12 @@ test('minkernel, multi mode, 10 instances 3 ms apart: all ok and launched on sch
   assert.ok(bs.some((b) => b.running_at_launch > 0), 'later instances start while earlier ones run');
   const batch = records.find((r) => r.type === 'batch');
   assert.ok(batch?.type === 'batch' && batch.launched === 10 && batch.stopped_by === null);
-  assert.ok(records.some((r) => r.type === 'sample'));
+  const samples = records.filter((r) => r.type === 'sample');
+  assert.ok(samples.length >= 2);
+  // The first sample is the recorder's own (taken as the run starts); the engine stamps the ones after it.
+  assert.ok(samples.some((s) => s.type === 'sample' && s.stamped_by === 'engine'), 'engine-stamped samples');
+  assert.ok(samples.slice(1, -1).every((s) => s.type === 'sample' && s.stamped_by === 'engine' && s.collected_late_ms !== undefined));
+  assert.ok(samples.every((s, i) => i === 0 || s.t_ns >= samples[i - 1]!.t_ns), 'samples in time order');
   assert.ok(bs.every((b) => b.guest_ram_kb_at_te === null), 'smaps is read for single-instance boots only');
 });
 
