@@ -57,14 +57,15 @@ export const EXPERIMENTS: readonly Experiment[] = [
     name: 'density/dense',
     // Beyond the paper (LightVM kept thousands of idle VMs on one host): minkernels 3 ms apart in waves of 100,
     // each wave once the previous one has booted (under TCG on 2 cores only a few hundred boot at once), all
-    // kept alive, then 300 s of steady state with the VMMs' CPU and MemAvailable (page cache dropped) read at
+    // kept alive, then 480 s of steady state with the VMMs' CPU and MemAvailable (page cache dropped) read at
     // both ends. --dense --ksm: ~3 MB per idle VMM once ksmd has merged it; 6000 pages per 20 ms lets ksmd
-    // keep up with a wave. Samples every second keep the trace small at thousands of instances.
+    // keep up with a wave. Samples every second keep the trace small at thousands of instances. 480 s, not 300:
+    // on 2026-12-06 ksmd was still merging when a 300 s hold ended (MemAvailable 2.9 -> 10.8 GB during it).
     args: [
-      'minkernel', '--mode', 'multi', '-n', '3200', '--interval', '3', '--waves', '100', '--keep-alive', '--hold', '300', '--dense', '--ksm',
+      'minkernel', '--mode', 'multi', '-n', '3200', '--interval', '3', '--waves', '100', '--keep-alive', '--hold', '480', '--dense', '--ksm',
       '--ksm-pages', '6000', '--booting-mb', '17', '--memory-floor', '3072', '--drop-caches', '--sample-ms', '1000', '--timeout', '600',
     ],
-    purpose: 'density: how many idle minkernels this host keeps alive with --dense --ksm (waves of 100, 300 s steady state)',
+    purpose: 'density: how many idle minkernels this host keeps alive with --dense --ksm (waves of 100, 480 s steady state)',
   },
   {
     name: 'density/plain',
