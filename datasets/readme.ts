@@ -167,7 +167,7 @@ of the schedule, 20 ms ahead. On a KVM host, where a
 minkernel boots in milliseconds and nothing piles up, the full figure is
 \`bootlab record minkernel --mode multi -n 1500 --interval 3 --keep-alive --dense --ksm --accel kvm\`.
 
-Density, beyond the paper (waves of 100, each once the previous has booted, then a steady state of `--hold` seconds; page
+Density, beyond the paper (waves of 100, each once the previous has booted, then a steady state of \`--hold\` seconds; page
 cache dropped; memory per VM = MemAvailable drop ÷ VMMs present): ${densityLine || 'not recorded yet'}.
 
 ## Datasets
