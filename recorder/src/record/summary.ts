@@ -1,7 +1,7 @@
 // The few lines a person reads when a run ends: where the trace is, how it ended, counts per status, and
 // for each guest with failures why, from its last console lines. Printed by `bootlab record` (cli.ts) and
 // by a Slurm shard (slurm/cli.ts), so it lives beside the run rather than in either command.
-import type { RecordResult } from './record.ts';
+import type { RecordResult } from './options.ts';
 
 export function summarizeRecord(result: RecordResult): string {
   const counts = Object.entries(result.counts)
