@@ -1,6 +1,6 @@
 # Shared by the guests' build.sh scripts (sourced, not run): Debian packages as build inputs, fetched with
 # apt-get into the shared cache and never installed on the host. A guest's inputs hash covers this file
-# too (recorder/src/guest-build.ts), so editing it rebuilds the guests.
+# too (recorder/src/guests/guest-build.ts), so editing it rebuilds the guests.
 #
 # The caller sets CACHE (the download cache) and defines log().
 

@@ -9,6 +9,23 @@ import { builtinGuestNames, guestSetMembers, GUESTS_DIR } from './guests.ts';
 
 export const STAMP = '.inputs.sha256';
 
+/** A guest folder's list of other folders its build.sh reads (see inputsHash). */
+export const SOURCES_FILE = 'sources';
+
+function otherSources(guestDir: string): string[] {
+  const file = join(guestDir, SOURCES_FILE);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .map((line, i) => {
+      const dir = resolve(guestDir, line);
+      if (!existsSync(dir)) throw new GuestBuildError(`${file}:${i + 1}: no folder ${line}`);
+      return dir;
+    });
+}
+
 export class GuestBuildError extends Error {
   constructor(message: string) {
     super(message);
@@ -34,12 +51,19 @@ function listInputs(dir: string, root = dir): string[] {
  * sha256 over every input file's relative path and content: the build's identity. Inputs are the guest's
  * folder (minus build/ and descriptors) and the shared build helpers beside it (guests/lib, sourced by
  * build.sh scripts): editing a helper rebuilds every guest, which is cheap next to a stale image. A guest
- * of a set (guests/stress/x) also has the lib/ folders of every level up to `guestsDir`.
+ * of a set (guests/stress/x) also has the lib/ folders of every level up to `guestsDir`. A build.sh that
+ * copies another folder's sources (unikernel-heavy builds the unikernel's) names it in SOURCES_FILE, one path
+ * per line relative to the guest's folder: those folders, minus their build/, are inputs too.
  */
 export function inputsHash(guestDir: string, guestsDir = dirname(guestDir)): string {
   const hash = createHash('sha256');
   for (const path of listInputs(guestDir)) {
     hash.update(relative(guestDir, path)).update('\0').update(readFileSync(path)).update('\0');
+  }
+  for (const other of otherSources(guestDir)) {
+    for (const path of listInputs(other)) {
+      hash.update(relative(guestDir, path)).update('\0').update(readFileSync(path)).update('\0');
+    }
   }
   let up = '../';
   for (let level = dirname(resolve(guestDir)); ; level = dirname(level), up += '../') {

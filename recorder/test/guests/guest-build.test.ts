@@ -87,3 +87,20 @@ test('inputs of a set member include the lib/ folders of every level; a built-in
   const builtin = join(guests, 'base');
   assert.equal(inputsHash(builtin, guests), inputsHash(builtin), 'the default guests folder is the parent');
 });
+
+test('folders named in a guest\'s sources file are inputs too; a missing one is an error naming the line', () => {
+  const guests = guestsWithSet();
+  const own = join(guests, 'stress', 'own');
+  const before = inputsHash(own, guests);
+  writeFileSync(join(own, 'sources'), '# the base guest\'s sources\n../../base\n');
+  const withSources = inputsHash(own, guests);
+  assert.notEqual(withSources, before);
+  writeFileSync(join(guests, 'base', 'build.sh'), 'echo changed\n');
+  assert.notEqual(inputsHash(own, guests), withSources, 'editing the named folder changes the hash');
+  const changed = inputsHash(own, guests);
+  mkdirSync(join(guests, 'base', 'build'), { recursive: true });
+  writeFileSync(join(guests, 'base', 'build', 'k.elf'), 'output');
+  assert.equal(inputsHash(own, guests), changed, "the named folder's build/ is not an input");
+  writeFileSync(join(own, 'sources'), '../../nowhere\n');
+  assert.throws(() => inputsHash(own, guests), /sources:1: no folder \.\.\/\.\.\/nowhere/);
+});
