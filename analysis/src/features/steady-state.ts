@@ -19,7 +19,7 @@ export interface SteadyState {
   /** VMM CPU (utime+stime) per VM, ms per second of steady state. */
   cpuMsPerSecondPerVm: number;
   cachesDropped: boolean;
-  /** The longest time between two samples over the whole run, s: did sampling keep up at full size? */
+  /** The longest time between two samples from the run's start to the steady state's end, s: did sampling keep up at full size? */
   longestSampleGapS: number | null;
 }
 
@@ -34,9 +34,11 @@ interface SteadyData {
 
 const dataOf = (e: EventRecord) => e.data as unknown as SteadyData;
 
-function longestGapS(run: Run): number | null {
+/** The longest time between two samples from the run's start to `until` (the steady state's end: not the teardown). */
+function longestGapS(run: Run, until: number): number | null {
+  const ts = run.samples.filter((x) => x.t_ns <= until).map((x) => x.t_ns);
   let longest: number | null = null;
-  for (let i = 1; i < run.samples.length; i++) longest = Math.max(longest ?? 0, (run.samples[i]!.t_ns - run.samples[i - 1]!.t_ns) / 1e9);
+  for (let i = 1; i < ts.length; i++) longest = Math.max(longest ?? 0, (ts[i]! - ts[i - 1]!) / 1e9);
   return longest;
 }
 
@@ -65,7 +67,7 @@ export function steadyStates(runs: readonly Run[]): SteadyState[] {
         memoryPerVmKb: (e.mem_available_before_kb - e.mem_available_kb) / e.alive,
         cpuMsPerSecondPerVm: seconds > 0 ? (e.vmm_cpu_ms - s.vmm_cpu_ms) / seconds / e.alive : 0,
         cachesDropped: s.caches_dropped && e.caches_dropped,
-        longestSampleGapS: longestGapS(run),
+        longestSampleGapS: longestGapS(run, end.t_ns),
       });
       i++;
     }

@@ -186,7 +186,7 @@ export function runTable(a: Analysis): Table {
 export function steadyStateTable(a: Analysis): Table {
   return {
     caption: 'Steady state (record --hold): VMs kept alive, host memory per VM (MemAvailable drop ÷ VMMs present) and idle VMM CPU per VM',
-    headers: ['run', 'guest', 'settings', 'VMs alive (start / end / fewest sampled)', 'held (s)', 'MiB per VM', 'CPU per VM (ms/s)', 'page cache dropped', 'longest sample gap (s)'],
+    headers: ['run', 'guest', 'settings', 'VMs alive (start / end / fewest sampled)', 'held (s)', 'MiB per VM', 'CPU per VM (ms/s)', 'page cache dropped', 'longest sample gap to the end of the hold (s)'],
     numeric: [4, 5, 6, 8],
     wrap: [0],
     rows: steadyStates(a.traces.runs).map((s) => [
