@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, findDatasets, loadTraces, steadyStates, type Analysis, type Run } from '@bootlab/analysis';
+import { analyze, densityPeaks, findDatasets, loadTraces, steadyStates, type Analysis, type Run } from '@bootlab/analysis';
 import { EXPERIMENTS } from './experiments.ts';
 
 const DATASETS = dirname(fileURLToPath(import.meta.url));
@@ -128,19 +128,19 @@ export async function renderReadme(): Promise<string> {
       (fig2Batch.stopped_by ? ` (stopped by: ${fig2Batch.stopped_by}; ${figure2.events.find((e) => e.kind === 'memory_guard')?.message ?? ''})` : '') +
       `. ${figure2Facts(figure2)}`
     : 'Figure 2 has not been recorded yet.';
-  const densityLine = steadyStates(runs.filter((r) => r.file.includes('density')))
-    .map((d) => `${d.settings === '—' ? 'without --dense or --ksm' : `with ${d.settings.split(', ').map((x) => `--${x}`).join(' ')}`}: **${d.aliveEnd}** idle minkernels alive through ${d.seconds.toFixed(0)} s of steady state (fewest sampled ${d.aliveMinSampled ?? '—'}), **${(d.memoryPerVmKb / 1024).toFixed(2)} MiB** (${((d.memoryPerVmKb * 1024) / 1e6).toFixed(2)} MB) host memory and ${d.cpuMsPerSecondPerVm.toFixed(3)} ms/s VMM CPU per VM; longest gap between samples ${d.longestSampleGapS?.toFixed(1) ?? '—'} s`)
-    .join('; ');
-  // A density run that never reached its steady state (stopped by the guard or by hand): how far it got.
-  const unsteady = runs
-    .filter((r) => r.file.includes('density') && !r.events.some((e) => e.kind === 'steady_state'))
-    .map((r) => {
-      const peak = r.samples.reduce((a, b) => (b.running > a.running ? b : a), r.samples[0]!);
-      const perVmMiB = (r.samples[0]!.mem_available_kb - peak.mem_available_kb) / peak.running / 1024;
-      const settings = [r.header.plan.dense ? '--dense' : null, r.header.plan.ksm ? '--ksm' : null].filter(Boolean).join(' ') || 'neither --dense nor --ksm';
-      return `with ${settings} only: the run ended ${r.end?.status ?? 'without an end record'} with **${peak.running}** VMs alive at most, MemAvailable then ${(peak.mem_available_kb / 1048576).toFixed(1)} GiB: ${perVmMiB.toFixed(1)} MiB per VM (from the first sample, page cache not dropped for this reading; no steady state)`;
-    })
-    .join('; ');
+  const densityRuns = runs.filter((r) => r.file.includes('density'));
+  const flags = (settings: string) => (settings === '—' ? 'without --dense or --ksm' : `with ${settings.split(', ').map((x) => `--${x}`).join(' ')}`);
+  const densityLine = [
+    ...steadyStates(densityRuns).map(
+      (d) =>
+        `${flags(d.settings)}: **${d.aliveEnd}** idle minkernels alive through ${d.seconds.toFixed(0)} s of steady state (fewest sampled ${d.aliveMinSampled ?? '—'}), **${(d.memoryPerVmKb / 1024).toFixed(2)} MiB** (${((d.memoryPerVmKb * 1024) / 1e6).toFixed(2)} MB) host memory and ${d.cpuMsPerSecondPerVm.toFixed(3)} ms/s VMM CPU per VM; longest gap between samples ${d.longestSampleGapS?.toFixed(1) ?? '—'} s`,
+    ),
+    // A density run that never reached its steady state (stopped by the guard or by hand): how far it got.
+    ...densityPeaks(densityRuns).map(
+      (d) =>
+        `${flags(d.settings)} only: the run ended ${d.status ?? 'without an end record'} with **${d.peakRunning}** VMs alive at most, MemAvailable then ${(d.memAvailableKb / 1048576).toFixed(1)} GiB: ${(d.memoryPerVmKb / 1024).toFixed(1)} MiB per VM (from the first sample, page cache not dropped for this reading; no steady state)`,
+    ),
+  ].join('; ');
   return `# Datasets
 
 Real recordings made with \`bootlab record\` on the development machine, analysed by \`bootlab analyze\`
@@ -183,7 +183,7 @@ minkernel boots in milliseconds and nothing piles up, the full figure is
 \`bootlab record minkernel --mode multi -n 1500 --interval 3 --keep-alive --dense --ksm --accel kvm\`.
 
 Density, beyond the paper (waves of 100, each once the previous has booted, then a steady state of \`--hold\` seconds; page
-cache dropped; memory per VM = MemAvailable drop ÷ VMMs present): ${densityLine || 'not recorded yet'}${unsteady ? `; ${unsteady}` : ''}.
+cache dropped; memory per VM = MemAvailable drop ÷ VMMs present): ${densityLine || 'not recorded yet'}.
 
 ## Datasets
 ${sections.join('\n\n')}

@@ -15,7 +15,7 @@ export { assembleTraceSet, compareBoots } from './parse/assemble.ts';
 export { computeFeatures, DEFAULT_RESAMPLES, DEFAULT_SEED, type ComputeOptions, type ConditionFeatures, type Features, type GuestFeatures, type OutlierBoot } from './features/compute.ts';
 export { conditionLabel, groupByCondition, type ConditionKey } from './features/conditions.ts';
 export { dtStats, type DtStats } from './features/dt-stats.ts';
-export { steadyStates, type SteadyState } from './features/steady-state.ts';
+export { densityPeaks, densitySettings, steadyStates, type DensityPeak, type SteadyState } from './features/steady-state.ts';
 export { findOutliers, modifiedZScores, MODIFIED_Z_THRESHOLD, type Outlier } from './features/outliers.ts';
 export { batchPoints, scalingFeatures, type BatchPoint, type OlsFit, type ScalingFeatures, type SlopeFit } from './features/scaling.ts';
 export { bootPhases, phaseFeatures, type BootPhase, type PhaseFeatures, type PhaseStat } from './features/phases.ts';

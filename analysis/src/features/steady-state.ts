@@ -42,6 +42,42 @@ function longestGapS(run: Run, until: number): number | null {
   return longest;
 }
 
+/** A run's --dense / --ksm settings as a condition label ("dense, ksm", "ksm", "—"). */
+export function densitySettings(run: Run): string {
+  const plan = run.header.plan;
+  return [plan.dense ? 'dense' : null, plan.ksm ? 'ksm' : null].filter(Boolean).join(', ') || '—';
+}
+
+export interface DensityPeak {
+  runId: string;
+  settings: string;
+  /** How the run ended (end record), null without one. */
+  status: string | null;
+  /** The sample with the most VMMs running: how many, and MemAvailable then. */
+  peakRunning: number;
+  memAvailableKb: number;
+  /** (MemAvailable at the first sample − at the peak) ÷ VMMs running then; page cache not dropped for it. */
+  memoryPerVmKb: number;
+}
+
+/** Of the runs given (density runs), those that never reached a steady state (stopped by the guard or by hand): how far each got. */
+export function densityPeaks(runs: readonly Run[]): DensityPeak[] {
+  return runs
+    .filter((run) => run.samples.length > 0 && !run.events.some((e) => e.kind === 'steady_state'))
+    .map((run) => {
+      const first = run.samples[0]!;
+      const peak = run.samples.reduce((a, b) => (b.running > a.running ? b : a), first);
+      return {
+        runId: run.runId,
+        settings: densitySettings(run),
+        status: run.end?.status ?? null,
+        peakRunning: peak.running,
+        memAvailableKb: peak.mem_available_kb,
+        memoryPerVmKb: peak.running ? (first.mem_available_kb - peak.mem_available_kb) / peak.running : 0,
+      };
+    });
+}
+
 export function steadyStates(runs: readonly Run[]): SteadyState[] {
   const out: SteadyState[] = [];
   for (const run of runs) {
@@ -54,11 +90,10 @@ export function steadyStates(runs: readonly Run[]): SteadyState[] {
       if (s.phase !== 'start' || e.phase !== 'end' || e.alive === 0) continue;
       const seconds = (end.t_ns - start.t_ns) / 1e9;
       const between = run.samples.filter((x) => x.t_ns >= start.t_ns && x.t_ns <= end.t_ns).map((x) => x.running);
-      const plan = run.header.plan;
-      const settings = [plan.dense ? 'dense' : null, plan.ksm ? 'ksm' : null].filter(Boolean).join(', ') || '—';
+      const settings = densitySettings(run);
       out.push({
         runId: run.runId,
-        guest: plan.guests.join(', '),
+        guest: run.header.plan.guests.join(', '),
         settings,
         aliveStart: s.alive,
         aliveEnd: e.alive,

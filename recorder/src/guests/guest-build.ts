@@ -57,21 +57,15 @@ function listInputs(dir: string, root = dir): string[] {
  */
 export function inputsHash(guestDir: string, guestsDir = dirname(guestDir)): string {
   const hash = createHash('sha256');
-  for (const path of listInputs(guestDir)) {
-    hash.update(relative(guestDir, path)).update('\0').update(readFileSync(path)).update('\0');
-  }
-  for (const other of otherSources(guestDir)) {
-    for (const path of listInputs(other)) {
-      hash.update(relative(guestDir, path)).update('\0').update(readFileSync(path)).update('\0');
-    }
+  const add = (name: string, path: string) => hash.update(name).update('\0').update(readFileSync(path)).update('\0');
+  for (const dir of [guestDir, ...otherSources(guestDir)]) {
+    for (const path of listInputs(dir)) add(relative(guestDir, path), path);
   }
   let up = '../';
   for (let level = dirname(resolve(guestDir)); ; level = dirname(level), up += '../') {
     const lib = join(level, 'lib');
     if (existsSync(lib)) {
-      for (const path of listInputs(lib)) {
-        hash.update(`${up}lib/${relative(lib, path)}`).update('\0').update(readFileSync(path)).update('\0');
-      }
+      for (const path of listInputs(lib)) add(`${up}lib/${relative(lib, path)}`, path);
     }
     if (level === resolve(guestsDir) || level === dirname(level)) break;
   }
